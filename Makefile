@@ -1,0 +1,41 @@
+# Quick start: `make run` (the main experiment) and `make test` (the suite).
+# Both create .venv on first use; they need only Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+# A small lint rule set (pyflakes, pycodestyle, isort, bugbear, pyupgrade).
+RUFF := $(PY) -m ruff check --select E,F,W,I,B,UP --line-length 100 --target-version py311
+
+.PHONY: run test lint demo clean
+
+run: $(RUN_STAMP)
+	$(PY) launch.py
+
+demo: $(RUN_STAMP)
+	$(PY) -m experiments.demo
+
+test: $(TEST_STAMP)
+	$(RUFF) recurrent experiments tests launch.py
+	$(PY) -m pytest -q
+
+lint: $(TEST_STAMP)
+	$(RUFF) recurrent experiments tests launch.py
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "recurrent needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUN_STAMP): setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(RUN_STAMP)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

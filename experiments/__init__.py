@@ -1,0 +1,1 @@
+"""Experiments built on the `recurrent` library: tasks, training, analysis."""

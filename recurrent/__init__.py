@@ -1,0 +1,37 @@
+"""recurrent: functional recurrent cells in JAX.
+
+Every cell is a frozen dataclass of hyper-parameters with pure methods on a
+parameter pytree (`init`, `initial_carry`, `__call__`); `unroll` runs any of
+them over a sequence with `jax.lax.scan`. See `recurrent.base` for the
+contract and the shape letters.
+"""
+
+from recurrent import interop, nn, registry
+from recurrent.base import Cell, HiddenCarry, Layer, LSTMCarry
+from recurrent.gru import GRU
+from recurrent.layers import Bidirectional, BidirectionalCarry, Stack
+from recurrent.lstm import LSTM
+from recurrent.registry import cell_names, get_cell_class, make_cell, register_cell
+from recurrent.rnn import RNN
+from recurrent.unroll import unroll
+
+__all__ = [
+    "Bidirectional",
+    "BidirectionalCarry",
+    "Cell",
+    "GRU",
+    "HiddenCarry",
+    "LSTM",
+    "LSTMCarry",
+    "Layer",
+    "RNN",
+    "Stack",
+    "cell_names",
+    "get_cell_class",
+    "interop",
+    "make_cell",
+    "nn",
+    "register_cell",
+    "registry",
+    "unroll",
+]

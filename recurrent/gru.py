@@ -1,0 +1,76 @@
+"""The gated recurrent unit, in the reset-after form of cuDNN and PyTorch."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from recurrent import _checks, initializers
+from recurrent.base import Cell, HiddenCarry
+from recurrent.registry import register_cell
+
+
+@register_cell("gru")
+@dataclasses.dataclass(frozen=True)
+class GRU(Cell):
+    r"""Gated recurrent unit (Cho et al. 2014), reset-after form.
+
+    .. math::
+
+        r_t &= \sigma(W_{ir} x_t + b_{ir} + W_{hr} h_{t-1} + b_{hr}) \\
+        z_t &= \sigma(W_{iz} x_t + b_{iz} + W_{hz} h_{t-1} + b_{hz}) \\
+        n_t &= \tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn})) \\
+        h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}, \qquad y_t = h_t
+
+    The reset gate multiplies the recurrent product *after* it is computed, as
+    in cuDNN, PyTorch's `nn.GRU` and Flax's `GRUCell`, so `b_hn` stays separate
+    from `b_in`. Gates are fused in PyTorch's order r, z, n: `w_ih` `[I, 3H]`,
+    `w_hh` `[H, 3H]`, `b_ih`, `b_hh` `[3H]`.
+
+    Initialisation: `w_ih` LeCun normal; `w_hh` one orthogonal block per gate;
+    biases zero.
+
+    Attributes:
+      hidden_size: H, the number of hidden units.
+      param_dtype: dtype of the parameters.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, recurrent as rec
+      >>> cell = rec.GRU(hidden_size=4)
+      >>> params = cell.init(jax.random.key(0), 3)
+      >>> ys, carry = rec.unroll(cell, params, jnp.ones((2, 5, 3)))
+      >>> ys.shape
+      (2, 5, 4)
+    """
+
+    hidden_size: int
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _checks.positive_int("hidden_size", self.hidden_size)
+
+    def init(self, key, input_size):
+        input_size = _checks.positive_int("input_size", input_size)
+        h, dtype = self.hidden_size, self.param_dtype
+        return initializers.fused_gate_params(
+            key, input_size, h, 3,
+            lambda k: initializers.orthogonal_blocks(k, h, 3, 1.0, dtype), dtype)
+
+    def initial_carry(self, batch_shape, dtype=jnp.float32):
+        shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
+        return HiddenCarry(h=jnp.zeros(shape, dtype))
+
+    def project_inputs(self, params, xs):
+        return xs @ params["w_ih"] + params["b_ih"]
+
+    def step(self, params, carry, projected_x):
+        x_r, x_z, x_n = jnp.split(projected_x, 3, axis=-1)
+        h_r, h_z, h_n = jnp.split(carry.h @ params["w_hh"] + params["b_hh"], 3, axis=-1)
+        r = jax.nn.sigmoid(x_r + h_r)
+        z = jax.nn.sigmoid(x_z + h_z)
+        n = jnp.tanh(x_n + r * h_n)
+        h = (1.0 - z) * n + z * carry.h
+        return HiddenCarry(h=h), h

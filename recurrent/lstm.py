@@ -1,0 +1,99 @@
+"""The long short-term memory cell."""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from recurrent import _checks, initializers
+from recurrent.base import Cell, LSTMCarry
+from recurrent.registry import register_cell
+
+
+@register_cell("lstm")
+@dataclasses.dataclass(frozen=True)
+class LSTM(Cell):
+    r"""Long short-term memory cell (Hochreiter & Schmidhuber, 1997).
+
+    .. math::
+
+        z_t &= W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}
+              = [z^i, z^f, z^g, z^o] \\
+        i_t &= \sigma(z^i), \; f_t = \sigma(z^f), \;
+        g_t = \tanh(z^g), \; o_t = \sigma(z^o) \\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t \\
+        h_t &= o_t \odot \tanh(c_t), \qquad y_t = h_t
+
+    The gates are fused along the last axis in PyTorch's order i, f, g, o:
+    `w_ih` `[I, 4H]`, `w_hh` `[H, 4H]`, `b_ih`, `b_hh` `[4H]`.
+
+    Initialisation: `w_ih` LeCun normal; `w_hh` one orthogonal block per gate;
+    biases zero, then `forget_bias` is added to the forget-gate part of `b_ih`
+    (Gers et al. 2000; Jozefowicz et al. 2015). With `chrono_t_max` set, the
+    chrono initialisation of Tallec & Ollivier (2018), "Can recurrent neural
+    networks warp time?", arXiv:1804.11188, replaces it: per unit
+    :math:`b^f \sim \log \mathcal{U}(1, T_{max} - 1)` and :math:`b^i = -b^f`,
+    so the units' forget timescales spread up to about `chrono_t_max` steps.
+
+    Attributes:
+      hidden_size: H, the number of hidden units.
+      forget_bias: added to the forget-gate bias at initialisation.
+      chrono_t_max: if set (>= 2), use the chrono initialisation instead.
+      param_dtype: dtype of the parameters.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, recurrent as rec
+      >>> cell = rec.LSTM(hidden_size=4)
+      >>> params = cell.init(jax.random.key(0), 3)
+      >>> carry, y = cell(params, cell.initial_carry(2), jnp.ones((2, 3)))
+      >>> carry.c.shape
+      (2, 4)
+    """
+
+    hidden_size: int
+    forget_bias: float = 1.0
+    chrono_t_max: float | None = None
+    param_dtype: Any = jnp.float32
+
+    def __post_init__(self):
+        _checks.positive_int("hidden_size", self.hidden_size)
+        t_max = self.chrono_t_max
+        if t_max is not None and (
+                isinstance(t_max, bool) or not isinstance(t_max, numbers.Real)
+                or t_max < 2):
+            raise ValueError(f"chrono_t_max must be None or a number >= 2, got {t_max!r}")
+
+    def init(self, key, input_size):
+        input_size = _checks.positive_int("input_size", input_size)
+        h, dtype = self.hidden_size, self.param_dtype
+        key, k_chrono = jax.random.split(key)
+        params = initializers.fused_gate_params(
+            key, input_size, h, 4,
+            lambda k: initializers.orthogonal_blocks(k, h, 4, 1.0, dtype), dtype)
+        if self.chrono_t_max is None:
+            b_forget = jnp.full((h,), self.forget_bias, dtype)
+            b_input = jnp.zeros((h,), dtype)
+        else:
+            b_forget = jnp.log(jax.random.uniform(
+                k_chrono, (h,), dtype, 1.0, self.chrono_t_max - 1.0))
+            b_input = -b_forget
+        params["b_ih"] = params["b_ih"].at[:h].set(b_input).at[h:2 * h].set(b_forget)
+        return params
+
+    def initial_carry(self, batch_shape, dtype=jnp.float32):
+        shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
+        return LSTMCarry(h=jnp.zeros(shape, dtype), c=jnp.zeros(shape, dtype))
+
+    def project_inputs(self, params, xs):
+        return xs @ params["w_ih"] + (params["b_ih"] + params["b_hh"])
+
+    def step(self, params, carry, projected_x):
+        z = projected_x + carry.h @ params["w_hh"]
+        z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)
+        c = jax.nn.sigmoid(z_f) * carry.c + jax.nn.sigmoid(z_i) * jnp.tanh(z_g)
+        h = jax.nn.sigmoid(z_o) * jnp.tanh(c)
+        return LSTMCarry(h=h, c=c), h

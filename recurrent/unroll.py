@@ -1,0 +1,79 @@
+"""`rec.unroll`: run any layer over a whole sequence with `jax.lax.scan`."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from recurrent import _checks
+from recurrent.base import Layer
+
+
+def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
+           time_major=False, unroll=1, remat=False, rng=None):
+    """Runs `cell` over the time axis of `xs`.
+
+    The input projection of all time steps is one matrix product before the
+    loop; only the recurrent step runs inside `jax.lax.scan`.
+
+    Args:
+      cell: a cell (`rec.RNN`, `rec.LSTM`, `rec.GRU`, ...), `rec.Bidirectional`
+        or `rec.Stack`.
+      params: the parameters returned by `cell.init`.
+      xs: inputs `[B, T, I]` (`[T, B, I]` with `time_major=True`).
+      carry: initial carry for batch shape `(B,)`; zeros when None.
+      lengths: optional int array `[B]` of valid lengths (right padding). Past
+        its end a sequence's carry stays unchanged and its outputs are zero,
+        so the returned carry is each sequence's carry at its last valid step.
+      reverse: process each sequence from its last valid step back to its
+        first; outputs stay aligned with the inputs they were computed from.
+      time_major: whether `xs` and the returned `ys` are `[T, B, ...]`.
+      unroll: how many steps `jax.lax.scan` unrolls per loop iteration.
+      remat: rematerialise each step in the backward pass (gradient
+        checkpointing): per-step activations are recomputed instead of stored,
+        so training memory grows with T by the carry only.
+      rng: a PRNG key enabling dropout in layers that have it (`rec.Stack`);
+        None (the default) is deterministic evaluation.
+
+    Returns:
+      `(ys, carry)`: outputs `[B, T, O]` (same layout as `xs`) and the final
+      carry.
+
+    Raises:
+      ValueError / TypeError at trace time for a wrong input size, carry,
+      params or lengths.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, recurrent as rec
+      >>> cell = rec.LSTM(hidden_size=8)
+      >>> params = cell.init(jax.random.key(0), 3)
+      >>> xs = jnp.ones((2, 5, 3))
+      >>> ys, carry = rec.unroll(cell, params, xs, lengths=jnp.array([5, 2]))
+      >>> ys.shape, carry.h.shape
+      ((2, 5, 8), (2, 8))
+    """
+    if not isinstance(cell, Layer):
+        raise TypeError(
+            f"cell must be a recurrent cell or layer (rec.RNN, rec.LSTM, "
+            f"rec.Stack, ...), got {type(cell).__name__}")
+    xs = jnp.asarray(xs)
+    if xs.ndim != 3:
+        layout = "[T, B, I]" if time_major else "[B, T, I]"
+        raise ValueError(f"xs must have 3 axes {layout}, got shape {xs.shape}")
+    input_size = cell.input_size(params)
+    _checks.params_match(cell, params, input_size)
+    _checks.feature_size(xs, input_size, "xs")
+    _checks.positive_int("unroll", unroll)
+    xs_TxBxI = xs if time_major else jnp.swapaxes(xs, 0, 1)
+    steps, batch = xs_TxBxI.shape[:2]
+    if carry is None:
+        dtype = jnp.result_type(xs.dtype, *jax.tree_util.tree_leaves(params))
+        carry = cell.initial_carry((batch,), dtype)
+    else:
+        _checks.carry_matches(cell, carry, (batch,))
+    if lengths is not None:
+        lengths = _checks.lengths_array(lengths, batch, steps)
+    ys, carry = cell.unroll_time_major(
+        params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
+        remat=bool(remat), rng=rng)
+    return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
