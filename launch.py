@@ -1,22 +1,93 @@
-"""Entry point of the project's experiments.
+"""Runs an experiment from an ml_collections config file.
 
-    python launch.py
+    python launch.py --config=experiments/configs/italy.py --workdir=runs/italy \
+        --config.model.cell=rnn --config.task.gap=20
 
-Until the experiment harness lands, this runs the library demo: every
-registered cell unrolled over a random batch, with shapes and timings.
+With no flags it runs the default experiment into runs/<config>-<timestamp>/.
+Running the same command with the same --workdir resumes from its checkpoint.
+Bad flags, config values or workdirs give one line on stderr and exit code 2.
 """
 
-from absl import app, logging
+import logging as python_logging
+import os
+import re
+import sys
+import time
 
-from experiments import demo
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+_DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "experiments", "configs", "italy.py")
+_WORKDIR = flags.DEFINE_string(
+    "workdir", None, "Directory for checkpoints, metrics and plots "
+    "(default: runs/<config name>-<timestamp>).")
+
+
+def _fail(message) -> None:
+    """Prints one line on stderr and exits with status 2 (no traceback)."""
+    if isinstance(message, (KeyError, AttributeError)):  # A mistyped --config.KEY.
+        text = str(message.args[0] if message.args else message)
+        key = re.search(r"\w+", text).group() if re.search(r"\w+", text) else text
+        hint = re.search(r'Did you mean "\w+" instead of "\w+"\?', text)
+        flag = [a.split("=")[0] for a in sys.argv if a.startswith("--config.")
+                and f".{key}" in a.split("=")[0]]
+        message = (f"unknown config key {key!r}" + (f" in {flag[0]}" if flag else "")
+                   + (f"; {hint.group()}" if hint else ""))
+    lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
+    print(f"error: {' '.join(lines) or 'invalid arguments'}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _parse_flags(argv):
+    try:
+        return flags.FLAGS(argv)
+    except Exception as e:  # noqa: BLE001 - any flag problem is one line, not a traceback.
+        _fail(e)
+
+
+def _only_our_info(record) -> bool:
+    """Keeps warnings from everywhere but INFO lines only from this project."""
+    return record.levelno >= python_logging.WARNING or "orbax" not in record.pathname
 
 
 def main(argv):
     if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    logging.set_verbosity(logging.WARNING)
-    demo.main()
+        _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    import jax
+
+    from experiments import runner
+    from experiments.errors import ConfigError, NonFiniteLossError
+
+    try:
+        config = flags.FLAGS["config"].value
+        config.get("experiment")  # A config file that failed to load raises here.
+    except Exception as e:  # noqa: BLE001
+        cause = e.__cause__ or e
+        _fail(f"--config={config_flags.get_config_filename(flags.FLAGS['config'])}: "
+              f"{str(cause).strip().splitlines()[-1].strip()}")
+    workdir = _WORKDIR.value
+    if workdir is None:
+        name = os.path.splitext(os.path.basename(config_flags.get_config_filename(
+            flags.FLAGS["config"])))[0]
+        workdir = os.path.join("runs", f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    logging.info("JAX %s, devices: %s", jax.__version__, jax.devices())
+    logging.info("workdir: %s\nconfig:\n%s", workdir, config)
+    try:
+        runner.run(config, workdir)
+    except (ConfigError, NonFiniteLossError) as e:
+        _fail(e)
+    print(f"results in {workdir}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    try:
+        # The default config is loaded here, with any --config.KEY overrides.
+        config_flags.DEFINE_config_file(
+            "config", _DEFAULT_CONFIG, "Experiment config file (--config.KEY=VALUE overrides).",
+            lock_config=True)
+    except Exception as e:  # noqa: BLE001
+        _fail(e)
+    logging.set_verbosity(logging.INFO)
+    logging.get_absl_handler().python_handler.addFilter(_only_our_info)
+    app.run(main, flags_parser=_parse_flags)

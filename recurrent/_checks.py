@@ -60,7 +60,7 @@ def carry_matches(layer, carry, batch_shape: tuple[int, ...]) -> None:
         raise TypeError(
             f"carry must have the structure of {type(layer).__name__}."
             f"initial_carry({batch_shape}), i.e. {exp_tree}; got {got_tree}")
-    for e, g in zip(exp_leaves, got_leaves):
+    for e, g in zip(exp_leaves, got_leaves, strict=True):
         if tuple(np.shape(g)) != tuple(e.shape):
             raise ValueError(
                 f"carry has a leaf of shape {tuple(np.shape(g))}, expected "
@@ -83,7 +83,7 @@ def params_match(layer, params, input_size: int) -> None:
             f"params do not have the structure {type(layer).__name__}.init "
             f"returns: expected {jax.tree_util.tree_structure(expected)}, got "
             f"{jax.tree_util.tree_structure(params)}")
-    for (path, e), (_, g) in zip(exp_leaves, got_leaves):
+    for (path, e), (_, g) in zip(exp_leaves, got_leaves, strict=True):
         if tuple(np.shape(g)) != tuple(e.shape):
             raise ValueError(
                 f"params{jax.tree_util.keystr(path)} has shape "

@@ -47,7 +47,7 @@ class GRU(Cell):
     """
 
     hidden_size: int
-    param_dtype: Any = jnp.float32
+    param_dtype: Any = "float32"
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)

@@ -155,7 +155,8 @@ class Stack(Layer):
     def init(self, key, input_size):
         input_size = _checks.positive_int("input_size", input_size)
         params = {}
-        for i, (layer, k) in enumerate(zip(self.layers, jax.random.split(key, len(self.layers)))):
+        keys = jax.random.split(key, len(self.layers))
+        for i, (layer, k) in enumerate(zip(self.layers, keys, strict=True)):
             params[f"layer_{i}"] = layer.init(k, input_size)
             input_size = layer.output_size
         return params

@@ -57,7 +57,7 @@ class LSTM(Cell):
     hidden_size: int
     forget_bias: float = 1.0
     chrono_t_max: float | None = None
-    param_dtype: Any = jnp.float32
+    param_dtype: Any = "float32"
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)

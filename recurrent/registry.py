@@ -41,6 +41,6 @@ def make_cell(name: str, **hyperparameters):
     Example:
       >>> import recurrent as rec
       >>> rec.make_cell("lstm", hidden_size=8)
-      LSTM(hidden_size=8, forget_bias=1.0, chrono_t_max=None, param_dtype=<class 'jax.numpy.float32'>)
+      LSTM(hidden_size=8, forget_bias=1.0, chrono_t_max=None, param_dtype='float32')
     """
     return get_cell_class(name)(**hyperparameters)

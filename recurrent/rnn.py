@@ -55,7 +55,7 @@ class RNN(Cell):
     activation: str = "tanh"
     recurrent_init: str = "orthogonal"
     recurrent_scale: float = 1.0
-    param_dtype: Any = jnp.float32
+    param_dtype: Any = "float32"
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)

@@ -1,0 +1,9 @@
+"""Errors that launch.py reports as one line on stderr, without a traceback."""
+
+
+class ConfigError(ValueError):
+    """A config value, flag or workdir that cannot be used; nothing was written."""
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training produced a non-finite loss; the last good checkpoint is kept."""

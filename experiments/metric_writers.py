@@ -1,0 +1,55 @@
+"""Metrics of a run: `metrics.jsonl` (one JSON object per line) and TensorBoard."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+from experiments.tensorboard import SummaryWriter
+
+
+def read_metrics(path: str) -> list[dict]:
+    """The complete lines of a metrics file (a torn last line is skipped)."""
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+    return rows
+
+
+class MetricWriter:
+    """Appends metrics to `workdir/metrics.jsonl` and `workdir/tensorboard/`.
+
+    On resume from a checkpoint at `resume_step`, lines for later steps (written
+    by the interrupted run after its last checkpoint) are dropped first, so a
+    resumed run's file equals that of a run never interrupted.
+    """
+
+    def __init__(self, workdir: str, resume_step: int = 0):
+        self.path = os.path.join(workdir, "metrics.jsonl")
+        kept = [row for row in read_metrics(self.path) if row["step"] <= resume_step]
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.writelines(json.dumps(row) + "\n" for row in kept)
+        os.replace(tmp, self.path)
+        self._file = open(self.path, "a")
+        self._tensorboard = SummaryWriter(os.path.join(workdir, "tensorboard"),
+                                          start_step=resume_step)
+
+    def write(self, step: int, metrics: dict[str, float]) -> None:
+        row = {"step": int(step)}
+        row.update({k: float(v) for k, v in metrics.items()})
+        self._file.write(json.dumps({k: (v if isinstance(v, int) or math.isfinite(v)
+                                         else str(v)) for k, v in row.items()}) + "\n")
+        self._file.flush()
+        self._tensorboard.scalars(step, metrics)
+        self._tensorboard.flush()
+
+    def close(self) -> None:
+        self._file.close()
+        self._tensorboard.close()

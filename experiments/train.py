@@ -1,0 +1,282 @@
+"""Training: `train_and_evaluate(config, workdir)` with optax, orbax and metrics.
+
+A run writes into `workdir`:
+  config.json       the resolved config
+  metrics.jsonl     one JSON object per line, each with `step`
+  tensorboard/      the same metrics as TensorBoard event files
+  checkpoints/      orbax checkpoints (every `train.checkpoint_every` steps)
+  results.json      final evaluation metrics and the task's chance level
+
+Running the same command again resumes from the latest checkpoint. Batches
+are a pure function of (seed, step), so the resumed data stream, and with it
+every parameter and metric, is exactly that of an uninterrupted run (except
+the wall-clock `steps_per_sec`).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import json
+import os
+import time
+from typing import Any
+
+import flax
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+import orbax.checkpoint as ocp
+from absl import logging
+
+import recurrent as rec
+from experiments import models, tasks, validation
+from experiments.errors import ConfigError, NonFiniteLossError
+from experiments.metric_writers import MetricWriter
+
+TIMING_METRICS = ("steps_per_sec",)
+
+
+@flax.struct.dataclass
+class TrainState:
+    step: jax.Array
+    params: Any
+    opt_state: Any
+
+
+def build(config):
+    """Validates `config` and returns `(task, cell)`; raises ConfigError."""
+    validation.validate_training(config)
+    try:
+        task = tasks.make_task(config.task)
+        rec.get_cell_class(config.model.cell)
+        cell = models.build_cell(config.model)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(str(e)) from None
+    return task, cell
+
+
+def learning_rate_schedule(train_config) -> optax.Schedule:
+    peak, steps, warmup = train_config.learning_rate, train_config.steps, train_config.warmup_steps
+    decay_steps = max(steps - warmup, 1)
+    if train_config.schedule == "cosine":
+        decay = optax.cosine_decay_schedule(peak, decay_steps)
+    elif train_config.schedule == "linear":
+        decay = optax.linear_schedule(peak, 0.0, decay_steps)
+    else:
+        decay = optax.constant_schedule(peak)
+    if not warmup:
+        return decay
+    return optax.join_schedules([optax.linear_schedule(0.0, peak, warmup), decay], [warmup])
+
+
+def build_optimizer(train_config) -> tuple[optax.GradientTransformation, optax.Schedule]:
+    schedule = learning_rate_schedule(train_config)
+    name = train_config.optimizer
+    if name == "adam":
+        optimizer = optax.adam(schedule)
+    elif name == "adamw":
+        optimizer = optax.adamw(schedule, weight_decay=train_config.weight_decay)
+    elif name == "sgd":
+        optimizer = optax.sgd(schedule, momentum=train_config.momentum or None)
+    else:
+        optimizer = optax.rmsprop(schedule, momentum=train_config.momentum)
+    if train_config.grad_clip_norm:
+        optimizer = optax.chain(optax.clip_by_global_norm(train_config.grad_clip_norm), optimizer)
+    return optimizer, schedule
+
+
+def create_model(config, task, cell) -> models.SequenceModel:
+    return models.SequenceModel(cell=cell, vocab_size=task.vocab_size,
+                                embed_size=config.model.embed_size)
+
+
+def create_train_state(config, model, task, tx) -> TrainState:
+    example = task.batch(config.seed, 0, 1)
+    params = model.init(jax.random.key(config.seed), example.inputs, example.lengths)["params"]
+    return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params))
+
+
+def train_step(state: TrainState, batch, *, model, tx, schedule, seed: int):
+    """One optimisation step; returns the new state and this step's metrics."""
+    dropout_rng = jax.random.fold_in(jax.random.key(seed), state.step)
+
+    def loss_fn(params):
+        logits = model.apply({"params": params}, batch.inputs, batch.lengths,
+                             deterministic=False, rngs={"dropout": dropout_rng})
+        metrics = models.masked_metrics(logits, batch)
+        return metrics["loss"], metrics
+
+    grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    metrics.update(grad_norm=optax.tree.norm(grads), param_norm=optax.tree.norm(params),
+                   learning_rate=schedule(state.step))
+    return TrainState(step=state.step + 1, params=params, opt_state=opt_state), metrics
+
+
+def eval_step(params, batch, *, model):
+    logits = model.apply({"params": params}, batch.inputs, batch.lengths)
+    return {f"eval_{k}": v for k, v in models.masked_metrics(logits, batch).items()}
+
+
+def _write_json(path: str, data) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def prepare_workdir(config, workdir: str) -> None:
+    """Checks `workdir` can hold this run (nothing is written on failure)."""
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise ConfigError(f"workdir {workdir!r} is a file; expected a directory (or a new path)")
+    saved_path = os.path.join(workdir, "config.json")
+    if os.path.exists(saved_path):
+        with open(saved_path) as f:
+            saved = json.load(f)
+        current = json.loads(config.to_json())
+        differ = sorted(_diff_keys(saved, current) - {"train.steps"})
+        if differ:
+            raise ConfigError(
+                f"workdir {workdir!r} holds a run with a different config ({', '.join(differ)} "
+                "differ); use a new --workdir to start a new run")
+
+
+def _diff_keys(a: dict, b: dict, prefix: str = "") -> set[str]:
+    keys = set()
+    for k in set(a) | set(b):
+        va, vb = a.get(k), b.get(k)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            keys |= _diff_keys(va, vb, f"{prefix}{k}.")
+        elif va != vb:
+            keys.add(prefix + k)
+    return keys
+
+
+def _format_eta(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _checkpoint_manager(workdir: str, train_config=None) -> ocp.CheckpointManager:
+    options = ocp.CheckpointManagerOptions(
+        max_to_keep=None if train_config is None else train_config.keep_checkpoints,
+        create=train_config is not None, enable_async_checkpointing=False)
+    return ocp.CheckpointManager(os.path.abspath(os.path.join(workdir, "checkpoints")),
+                                 options=options)
+
+
+def load_run(workdir: str, step: int | None = None):
+    """Restores a run from its workdir.
+
+    Args:
+      workdir: a directory written by `train_and_evaluate`.
+      step: the checkpoint to restore; the latest if None.
+
+    Returns:
+      `(config, task, model, state)`, with `state.params` ready for
+      `model.apply({"params": state.params}, tokens, lengths)`.
+    """
+    config_path = os.path.join(workdir, "config.json")
+    if not os.path.exists(config_path):
+        raise ConfigError(f"{workdir!r} holds no run (no config.json)")
+    with open(config_path) as f:
+        config = ml_collections.ConfigDict(json.load(f))
+    task, cell = build(config)
+    model = create_model(config, task, cell)
+    tx, _ = build_optimizer(config.train)
+    state = create_train_state(config, model, task, tx)
+    with _checkpoint_manager(workdir) as checkpoints:
+        step = checkpoints.latest_step() if step is None else step
+        if step is None:
+            raise ConfigError(f"{workdir!r} holds no checkpoint")
+        state = checkpoints.restore(step, args=ocp.args.StandardRestore(state))
+    return config, task, model, state
+
+
+def train_and_evaluate(config, workdir: str) -> dict[str, float]:
+    """Trains `config` in `workdir` (resuming if it holds a checkpoint).
+
+    Returns:
+      The final metrics: the last training window, the final evaluation, and
+      the task's `chance` level.
+    """
+    task, cell = build(config)
+    prepare_workdir(config, workdir)
+    train = config.train
+    os.makedirs(workdir, exist_ok=True)
+    _write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
+
+    model = create_model(config, task, cell)
+    tx, schedule = build_optimizer(train)
+    state = create_train_state(config, model, task, tx)
+    checkpoints = _checkpoint_manager(workdir, train)
+    latest = checkpoints.latest_step()
+    if latest is not None:
+        state = checkpoints.restore(latest, args=ocp.args.StandardRestore(state))
+        logging.info("Resumed from the checkpoint at step %d.", latest)
+    step = int(state.step)
+    results_path = os.path.join(workdir, "results.json")
+    if step >= train.steps and os.path.exists(results_path):
+        logging.info("The run in %s is complete (step %d).", workdir, step)
+        with open(results_path) as f:
+            return json.load(f)
+
+    step_fn = jax.jit(functools.partial(train_step, model=model, tx=tx, schedule=schedule,
+                                        seed=config.seed), donate_argnums=0)
+    eval_fn = jax.jit(functools.partial(eval_step, model=model))
+    eval_batch = task.eval_batch(config.seed)
+    writer = MetricWriter(workdir, resume_step=step)
+    prefetch = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    next_batch = prefetch.submit(task.batch, config.seed, step, train.batch_size)
+    window, window_start, last = [], time.perf_counter(), {}
+    try:
+        while step < train.steps:
+            batch = next_batch.result()
+            next_batch = prefetch.submit(task.batch, config.seed, step + 1, train.batch_size)
+            state, metrics = step_fn(state, batch)
+            step += 1
+            window.append(metrics)
+            is_last = step == train.steps
+            if step % train.log_every == 0 or is_last:
+                values = jax.device_get(window)
+                for offset, row in enumerate(values):
+                    if not np.isfinite(row["loss"]):
+                        bad_step = step - len(values) + offset + 1
+                        good = checkpoints.latest_step()
+                        raise NonFiniteLossError(
+                            f"loss is {row['loss']} at step {bad_step}; stopping. " + (
+                                "No checkpoint had been saved yet." if good is None else
+                                f"The last good checkpoint (step {good}) is kept in "
+                                f"{os.path.join(workdir, 'checkpoints')}"))
+                elapsed = time.perf_counter() - window_start
+                last = {k: float(np.mean([row[k] for row in values])) for k in values[0]}
+                last["steps_per_sec"] = len(values) / elapsed
+                writer.write(step, last)
+                logging.info(
+                    "step %d/%d  loss %.4f  answer_accuracy %.3f  %.1f steps/s  ETA %s",
+                    step, train.steps, last["loss"], last["answer_accuracy"],
+                    last["steps_per_sec"],
+                    _format_eta((train.steps - step) / last["steps_per_sec"]))
+                window, window_start = [], time.perf_counter()
+            if step % train.eval_every == 0 or is_last:
+                evaluation = {k: float(v) for k, v in eval_fn(state.params, eval_batch).items()}
+                writer.write(step, evaluation)
+                last.update(evaluation)
+                logging.info("step %d  eval_loss %.4f  eval_answer_accuracy %.3f (chance %.3f)",
+                             step, evaluation["eval_loss"], evaluation["eval_answer_accuracy"],
+                             task.chance)
+            if step % train.checkpoint_every == 0 or is_last:
+                checkpoints.save(step, args=ocp.args.StandardSave(state))
+    finally:
+        prefetch.shutdown(wait=False, cancel_futures=True)
+        writer.close()
+        checkpoints.wait_until_finished()
+        checkpoints.close()
+    results = {**last, "chance": task.chance, "step": step}
+    _write_json(results_path, results)
+    return results

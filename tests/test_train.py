@@ -1,0 +1,204 @@
+"""The experiment harness: a tiny end-to-end run, determinism, resume, bad input."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import jax
+import numpy as np
+import pytest
+
+from experiments import runner, train
+from experiments.configs import italy as italy_config
+from experiments.errors import ConfigError, NonFiniteLossError
+from experiments.metric_writers import read_metrics
+from experiments.tasks.italy import ItalyTask
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def tiny_config(**train_overrides):
+    config = italy_config.get_config()
+    config.task.gap, config.task.eval_size = 3, 16
+    config.model.hidden_size, config.model.embed_size = 8, 8
+    config.train.update(steps=20, batch_size=8, log_every=5, eval_every=10,
+                        checkpoint_every=10, keep_checkpoints=2)
+    config.train.update(train_overrides)
+    return config
+
+
+def _without_timing(rows):
+    return [{k: v for k, v in row.items() if k not in train.TIMING_METRICS} for row in rows]
+
+
+def _params(workdir):
+    return train.load_run(workdir)[3].params
+
+
+def _assert_same_run(a, b):
+    assert _without_timing(read_metrics(os.path.join(a, "metrics.jsonl"))) == _without_timing(
+        read_metrics(os.path.join(b, "metrics.jsonl")))
+    jax.tree_util.tree_map(np.testing.assert_array_equal, _params(a), _params(b))
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    workdir = str(tmp_path_factory.mktemp("reference"))
+    results = train.train_and_evaluate(tiny_config(), workdir)
+    return workdir, results
+
+
+def test_end_to_end_run_writes_everything_and_trains_every_parameter(reference_run):
+    workdir, results = reference_run
+    assert sorted(os.listdir(workdir)) == [
+        "checkpoints", "config.json", "metrics.jsonl", "results.json", "tensorboard"]
+    rows = read_metrics(os.path.join(workdir, "metrics.jsonl"))
+    train_rows = [r for r in rows if "loss" in r]
+    eval_rows = [r for r in rows if "eval_loss" in r]
+    assert [r["step"] for r in train_rows] == [5, 10, 15, 20]
+    assert [r["step"] for r in eval_rows] == [10, 20]
+    for key in ("loss", "answer_accuracy", "grad_norm", "learning_rate", "steps_per_sec"):
+        assert all(np.isfinite(r[key]) for r in train_rows), key
+    assert train_rows[-1]["loss"] < train_rows[0]["loss"]
+    assert results["chance"] == pytest.approx(1 / 24) and results["step"] == 20
+    assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == ["10", "20"]
+    with open(os.path.join(workdir, "config.json")) as f:
+        assert json.load(f)["model"]["hidden_size"] == 8
+
+    config = tiny_config()
+    task, cell = train.build(config)
+    model = train.create_model(config, task, cell)
+    initial = train.create_train_state(config, model, task, train.build_optimizer(config.train)[0])
+    changed = jax.tree_util.tree_map(lambda a, b: bool(np.any(a != b)), initial.params,
+                                     _params(workdir))
+    assert all(jax.tree_util.tree_leaves(changed)), changed
+
+
+def test_tensorboard_events_are_readable(reference_run):
+    event_accumulator = pytest.importorskip(
+        "tensorboard.backend.event_processing.event_accumulator")
+    accumulator = event_accumulator.EventAccumulator(os.path.join(reference_run[0], "tensorboard"))
+    accumulator.Reload()
+    loss = accumulator.Scalars("loss")
+    assert [e.step for e in loss] == [5, 10, 15, 20]
+    rows = [r for r in read_metrics(os.path.join(reference_run[0], "metrics.jsonl")) if "loss" in r]
+    np.testing.assert_allclose([e.value for e in loss], [r["loss"] for r in rows], rtol=1e-6)
+
+
+def test_same_config_and_seed_give_the_same_numbers(reference_run, tmp_path):
+    train.train_and_evaluate(tiny_config(), str(tmp_path))
+    _assert_same_run(reference_run[0], str(tmp_path))
+
+
+def test_resume_after_a_crash_matches_an_uninterrupted_run(reference_run, tmp_path, monkeypatch):
+    original = ItalyTask.batch
+
+    def crash_at_step_13(self, seed, step, batch_size):
+        if step == 13:
+            raise KeyboardInterrupt  # Between the checkpoint at 10 and the log at 15.
+        return original(self, seed, step, batch_size)
+
+    monkeypatch.setattr(ItalyTask, "batch", crash_at_step_13)
+    with pytest.raises(KeyboardInterrupt):
+        train.train_and_evaluate(tiny_config(), str(tmp_path))
+    monkeypatch.setattr(ItalyTask, "batch", original)
+    assert max(r["step"] for r in read_metrics(str(tmp_path / "metrics.jsonl"))) == 10
+    results = train.train_and_evaluate(tiny_config(), str(tmp_path))
+    _assert_same_run(reference_run[0], str(tmp_path))
+    assert _without_timing([results]) == _without_timing([reference_run[1]])
+
+
+def test_sigkill_and_restart_end_like_an_uninterrupted_run(tmp_path):
+    overrides = ["--config.task.gap=3", "--config.task.eval_size=16",
+                 "--config.model.hidden_size=8", "--config.model.embed_size=8",
+                 "--config.train.steps=200", "--config.train.batch_size=8",
+                 "--config.train.log_every=10", "--config.train.eval_every=50",
+                 "--config.train.checkpoint_every=20"]
+    killed = str(tmp_path / "killed")
+    command = [sys.executable, os.path.join(ROOT, "launch.py"), f"--workdir={killed}", *overrides]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    checkpoints = os.path.join(killed, "checkpoints")
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        saved = [d for d in os.listdir(checkpoints) if d.isdigit()] if os.path.isdir(
+            checkpoints) else []
+        if saved and max(map(int, saved)) >= 40:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert read_metrics(os.path.join(killed, "metrics.jsonl"))[-1]["step"] < 200
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+
+    uninterrupted = str(tmp_path / "uninterrupted")
+    config = tiny_config(steps=200, log_every=10, eval_every=50, checkpoint_every=20)
+    train.train_and_evaluate(config, uninterrupted)
+    _assert_same_run(killed, uninterrupted)
+
+
+def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    original = ItalyTask.batch
+
+    def poisoned_from_step_12(self, seed, step, batch_size):
+        batch = original(self, seed, step, batch_size)
+        return batch._replace(mask=np.full_like(batch.mask, np.nan)) if step >= 12 else batch
+
+    monkeypatch.setattr(ItalyTask, "batch", poisoned_from_step_12)
+    with pytest.raises(NonFiniteLossError, match=r"loss is nan at step 13; stopping\. The last "
+                       r"good checkpoint \(step 10\) is kept"):
+        train.train_and_evaluate(tiny_config(), str(tmp_path))
+    assert sorted(os.listdir(tmp_path / "checkpoints")) == ["10"]
+    assert max(r["step"] for r in read_metrics(str(tmp_path / "metrics.jsonl"))) == 10
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("model.cell", "transformer", "unknown cell 'transformer'; registered cells: gru, lstm, rnn"),
+    ("task.name", "mnist", "unknown task 'mnist'; valid tasks: italy"),
+    ("task.gap", 0, "task.gap must be an integer >= 1, got 0"),
+    ("train.steps", 0, "train.steps must be an integer >= 1, got 0"),
+    ("train.batch_size", 0, "train.batch_size must be an integer >= 1, got 0"),
+    ("model.hidden_size", -4, "model.hidden_size must be an integer >= 1, got -4"),
+    ("train.optimizer", "lion", "train.optimizer must be one of adam, adamw, sgd, rmsprop"),
+    ("experiment", "dance", "experiment must be one of"),
+])
+def test_bad_config_values_write_nothing(tmp_path, key, value, message):
+    config = tiny_config()
+    group, _, field = key.rpartition(".")
+    (config[group] if group else config)[field] = value
+    with pytest.raises(ConfigError, match=message):
+        runner.run(config, str(tmp_path / "run"))
+    assert not os.path.exists(tmp_path / "run")
+
+
+def test_workdir_with_another_config_is_refused(reference_run):
+    config = tiny_config()
+    config.model.hidden_size = 16
+    with pytest.raises(ConfigError, match="holds a run with a different config "
+                       r"\(model.hidden_size differ\)"):
+        runner.run(config, reference_run[0])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--config.model.cell=transformer"], "error: unknown cell 'transformer'; registered cells"),
+    (["--config.model.hiden_size=8"], "error: unknown config key 'hiden_size' in "
+                                      "--config.model.hiden_size"),
+    (["--config.task.gap=0"], "error: task.gap must be an integer >= 1, got 0"),
+    (["--config.model.hidden_size=big"], "error: flag --config.model.hidden_size=big"),
+    (["--config=experiments/configs/nope.py"], "No such file or directory"),
+    (["--workdir=README.md"], "error: workdir 'README.md' is a file"),
+])
+def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message):
+    workdir = [] if any(a.startswith("--workdir") for a in args) else [
+        f"--workdir={tmp_path / 'run'}"]
+    result = subprocess.run([sys.executable, "launch.py", *workdir, *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert not os.path.exists(tmp_path / "run")
