@@ -124,7 +124,10 @@ def from_torch(cell, state_dict, *, dtype=None):
     input_key = f"weight_ih_{first[0]}"
     if input_key not in state:
         raise ValueError(f"state_dict has no {input_key!r}; keys: {sorted(state)}")
-    input_size = state[input_key].shape[-1]
+    if state[input_key].ndim != 2 or state[input_key].shape[1] < 1:
+        raise ValueError(f"state_dict[{input_key!r}] has shape {state[input_key].shape}, "
+                         "expected [G*H, input_size] with input_size >= 1")
+    input_size = state[input_key].shape[1]
     expected = jax.eval_shape(lambda key: cell.init(key, int(input_size)), jax.random.key(0))
     params = jax.tree_util.tree_map(lambda s: None, expected)
     used = set()
