@@ -202,3 +202,15 @@ def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, mes
     assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert not os.path.exists(tmp_path / "run")
+
+
+@pytest.mark.parametrize("optimizer, schedule", [("sgd", "cosine")])
+def test_language_modelling_mode_learns(tmp_path, optimizer, schedule):
+    config = tiny_config(steps=60, log_every=20, eval_every=60, checkpoint_every=60,
+                         optimizer=optimizer, schedule=schedule, warmup_steps=5,
+                         learning_rate=0.5)
+    config.task.mode = "lm"
+    train.train_and_evaluate(config, str(tmp_path))
+    rows = [r for r in read_metrics(str(tmp_path / "metrics.jsonl")) if "loss" in r]
+    assert rows[-1]["loss"] < 0.7 * rows[0]["loss"]
+    assert rows[-1]["learning_rate"] < 0.5  # Cosine decay after the warm-up.
