@@ -6,7 +6,7 @@ them over a sequence with `jax.lax.scan`. See `recurrent.base` for the
 contract and the shape letters.
 """
 
-from recurrent import interop, nn, registry
+from recurrent import analysis, interop, nn, registry
 from recurrent.base import Cell, HiddenCarry, Layer, LSTMCarry
 from recurrent.gru import GRU
 from recurrent.layers import Bidirectional, BidirectionalCarry, Stack
@@ -17,6 +17,7 @@ from recurrent.unroll import unroll
 
 __all__ = [
     "Bidirectional",
+    "analysis",
     "BidirectionalCarry",
     "Cell",
     "GRU",

@@ -15,7 +15,8 @@ carry and so is computed for all time steps in one matrix product before the
 loop, and a recurrent step, which is all that stays inside `jax.lax.scan`::
 
     px = cell.project_inputs(params, xs)         # [..., I] -> [..., G*H]
-    carry, y = cell.step(params, carry, px_t)
+    carry = cell.transition(params, carry, px_t) # the recurrence
+    y = cell.readout(params, carry, px_t)        # the output (carry.h by default)
 
 Sequence-level layers that cannot be stepped alone (`Bidirectional`) or that
 compose cells (`Stack`) implement `Layer` directly; `rec.unroll` calls every
@@ -25,7 +26,7 @@ layer through the same `unroll_time_major` method, so it has no per-cell code.
 from __future__ import annotations
 
 import abc
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -71,7 +72,7 @@ class Layer(abc.ABC):
 
     @abc.abstractmethod
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse,
-                          unroll, remat, rng) -> tuple[jax.Array, Carry]:
+                          unroll, remat, rng, perturbation=None) -> tuple[jax.Array, Carry]:
         """Runs the layer over a time-major sequence (validated by the caller).
 
         Args:
@@ -83,6 +84,9 @@ class Layer(abc.ABC):
           unroll: `jax.lax.scan`'s unroll factor.
           remat: rematerialise the step in the backward pass.
           rng: a PRNG key enabling dropout, or None.
+          perturbation: None, or a pytree shaped like the carry with a leading
+            time axis, added to the carry after every transition (see
+            `scan_cell`); composite layers split it among their parts.
 
         Returns:
           `(ys_TxBxO, final_carry)`.
@@ -93,11 +97,18 @@ class Cell(Layer):
     """A single recurrent cell with a fused input projection and a step.
 
     Subclasses are frozen dataclasses with a `hidden_size` field and implement
-    `init`, `initial_carry`, `project_inputs` and `step`. Everything else
-    (calling one step, unrolling, validation) is shared.
+    `init`, `initial_carry`, `project_inputs` and `transition`; they may
+    override `readout` (default: `y = carry.h`) and `retention`. Everything
+    else (calling one step, unrolling, validation, analysis) is shared.
+
+    The step is split in two so that analysis can reach the carry between
+    them: `carry_t = transition(params, carry_{t-1}, px_t)` and
+    `y_t = readout(params, carry_t, px_t)`.
     """
 
     hidden_size: int
+    #: Names of the gate blocks along the fused G*H axis, in order.
+    gate_names: ClassVar[tuple[str, ...]] = ("h",)
 
     @property
     def output_size(self) -> int:
@@ -108,8 +119,36 @@ class Cell(Layer):
         """The carry-independent part of the step, for any leading axes."""
 
     @abc.abstractmethod
+    def transition(self, params: Params, carry: Carry, projected_x: jax.Array) -> Carry:
+        """The new carry from the previous one and an already projected input."""
+
+    def readout(self, params: Params, carry: Carry, projected_x: jax.Array) -> jax.Array:
+        """The output `y_t` from the new carry (the hidden vector by default)."""
+        del params, projected_x
+        return carry.h
+
+    def retention(self, params: Params, carry: Carry, projected_x: jax.Array):
+        """Per unit, the fraction of the previous memory the step keeps.
+
+        The LSTM's forget gate f, the GRU's update gate z; None for cells
+        without such a gate. `1 / (1 - retention)` is the unit's timescale.
+        """
+        del params, carry, projected_x
+        return None
+
     def step(self, params: Params, carry: Carry, projected_x: jax.Array):
         """One recurrent step on an already projected input; `(carry, y)`."""
+        carry = self.transition(params, carry, projected_x)
+        return carry, self.readout(params, carry, projected_x)
+
+    def recurrent_matrices(self, params: Params) -> dict[str, jax.Array]:
+        """The `H x H` recurrent matrix of each gate, in the math convention.
+
+        `{gate: W}` with the gate's pre-activation `W h_{t-1}` (our kernels
+        are used as `h @ w_hh`, so `W` is the transpose of a `w_hh` block).
+        """
+        blocks = jnp.split(params["w_hh"], len(self.gate_names), axis=-1)
+        return {name: block.T for name, block in zip(self.gate_names, blocks, strict=True)}
 
     def input_size(self, params: Params) -> int:
         return params["w_ih"].shape[0]
@@ -125,11 +164,11 @@ class Cell(Layer):
         return self.step(params, carry, self.project_inputs(params, x))
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse,
-                          unroll, remat, rng):
+                          unroll, remat, rng, perturbation=None):
         del rng  # A single cell has no dropout.
         projected = self.project_inputs(params, xs_TxBxI)
-        return scan_steps(self.step, params, projected, carry, lengths_B,
-                          reverse=reverse, unroll=unroll, remat=remat)
+        return scan_cell(self, params, projected, carry, lengths_B, reverse=reverse,
+                         unroll=unroll, remat=remat, perturbation=perturbation)
 
 
 def _keep_where(valid_B, new, old):
@@ -140,30 +179,37 @@ def _keep_where(valid_B, new, old):
     return jax.tree_util.tree_map(pick, new, old)
 
 
-def scan_steps(step, params, projected_TxBxD, carry, lengths_B, *, reverse=False,
-               unroll=1, remat=False):
-    """Scans `step(params, carry, projected_t)` over the leading time axis.
+def scan_cell(cell, params, projected_TxBxD, carry, lengths_B, *, reverse=False,
+              unroll=1, remat=False, perturbation=None):
+    """Scans `cell`'s transition and readout over the leading time axis.
 
     With `lengths_B`, steps past a sequence's end leave its carry unchanged and
     output zeros. Scanning in reverse then starts each sequence at its own last
     valid step, because the carry stays at its initial value until then.
+
+    `perturbation`, a carry-shaped pytree with a leading time axis, is added
+    to the carry right after each transition (before the readout and the next
+    step), so its gradient at step t is the total derivative of a loss with
+    respect to the carry at t (`rec.analysis.state_grads` differentiates at
+    zero). Past a sequence's end it has no effect.
     """
     def body(carry, inputs):
-        if lengths_B is None:
-            return step(params, carry, inputs)
-        projected_t, valid_B = inputs
-        new_carry, y = step(params, carry, projected_t)
-        new_carry = _keep_where(valid_B, new_carry, carry)
-        y = jnp.where(valid_B[:, None], y, jnp.zeros_like(y))
+        projected_t, perturbation_t, valid_B = inputs
+        new_carry = cell.transition(params, carry, projected_t)
+        if perturbation_t is not None:
+            new_carry = jax.tree_util.tree_map(jnp.add, new_carry, perturbation_t)
+        y = cell.readout(params, new_carry, projected_t)
+        if valid_B is not None:
+            new_carry = _keep_where(valid_B, new_carry, carry)
+            y = jnp.where(valid_B[:, None], y, jnp.zeros_like(y))
         return new_carry, y
 
     if remat:
         body = jax.checkpoint(body)
-    if lengths_B is None:
-        xs = projected_TxBxD
-    else:
+    valid_TxB = None
+    if lengths_B is not None:
         steps = projected_TxBxD.shape[0]
         valid_TxB = jnp.arange(steps)[:, None] < lengths_B[None, :]
-        xs = (projected_TxBxD, valid_TxB)
-    carry, ys = jax.lax.scan(body, carry, xs, reverse=reverse, unroll=unroll)
+    carry, ys = jax.lax.scan(body, carry, (projected_TxBxD, perturbation, valid_TxB),
+                             reverse=reverse, unroll=unroll)
     return ys, carry

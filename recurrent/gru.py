@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -46,6 +46,7 @@ class GRU(Cell):
       (2, 5, 4)
     """
 
+    gate_names: ClassVar[tuple[str, ...]] = ("r", "z", "n")
     hidden_size: int
     param_dtype: Any = "float32"
 
@@ -66,11 +67,16 @@ class GRU(Cell):
     def project_inputs(self, params, xs):
         return xs @ params["w_ih"] + params["b_ih"]
 
-    def step(self, params, carry, projected_x):
+    def _gates(self, params, carry, projected_x):
         x_r, x_z, x_n = jnp.split(projected_x, 3, axis=-1)
         h_r, h_z, h_n = jnp.split(carry.h @ params["w_hh"] + params["b_hh"], 3, axis=-1)
-        r = jax.nn.sigmoid(x_r + h_r)
-        z = jax.nn.sigmoid(x_z + h_z)
+        return jax.nn.sigmoid(x_r + h_r), jax.nn.sigmoid(x_z + h_z), x_n, h_n
+
+    def transition(self, params, carry, projected_x):
+        r, z, x_n, h_n = self._gates(params, carry, projected_x)
         n = jnp.tanh(x_n + r * h_n)
-        h = (1.0 - z) * n + z * carry.h
-        return HiddenCarry(h=h), h
+        return HiddenCarry(h=(1.0 - z) * n + z * carry.h)
+
+    def retention(self, params, carry, projected_x):
+        """The update gate z_t: the fraction of h_{t-1} that h_t keeps."""
+        return self._gates(params, carry, projected_x)[1]

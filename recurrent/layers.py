@@ -78,15 +78,16 @@ class Bidirectional(Layer):
             "use rec.unroll")
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse,
-                          unroll, remat, rng):
+                          unroll, remat, rng, perturbation=None):
         kwargs = dict(unroll=unroll, remat=remat)
         rng_fwd, rng_bwd = (None, None) if rng is None else jax.random.split(rng)
+        perturbation = perturbation or BidirectionalCarry(None, None)
         ys_fwd, carry_fwd = self.forward_cell.unroll_time_major(
             params["forward"], xs_TxBxI, carry.forward, lengths_B,
-            reverse=reverse, rng=rng_fwd, **kwargs)
+            reverse=reverse, rng=rng_fwd, perturbation=perturbation.forward, **kwargs)
         ys_bwd, carry_bwd = self.backward_cell.unroll_time_major(
             params["backward"], xs_TxBxI, carry.backward, lengths_B,
-            reverse=not reverse, rng=rng_bwd, **kwargs)
+            reverse=not reverse, rng=rng_bwd, perturbation=perturbation.backward, **kwargs)
         return (jnp.concatenate([ys_fwd, ys_bwd], axis=-1),
                 BidirectionalCarry(carry_fwd, carry_bwd))
 
@@ -187,15 +188,17 @@ class Stack(Layer):
         return tuple(new_carry), x
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse,
-                          unroll, remat, rng):
+                          unroll, remat, rng, perturbation=None):
         last = len(self.layers) - 1
+        perturbation = perturbation or (None,) * len(self.layers)
         keys = None if rng is None else jax.random.split(rng, (len(self.layers), 2))
         new_carry = []
         for i, layer in enumerate(self.layers):
             layer_rng, dropout_rng = (None, None) if rng is None else keys[i]
             ys, c = layer.unroll_time_major(
                 params[f"layer_{i}"], xs_TxBxI, carry[i], lengths_B,
-                reverse=reverse, unroll=unroll, remat=remat, rng=layer_rng)
+                reverse=reverse, unroll=unroll, remat=remat, rng=layer_rng,
+                perturbation=perturbation[i])
             new_carry.append(c)
             xs_TxBxI = self._residual(i, xs_TxBxI, ys)
             if rng is not None and self.dropout > 0 and i < last:

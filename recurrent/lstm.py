@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -54,6 +54,7 @@ class LSTM(Cell):
       (2, 4)
     """
 
+    gate_names: ClassVar[tuple[str, ...]] = ("i", "f", "g", "o")
     hidden_size: int
     forget_bias: float = 1.0
     chrono_t_max: float | None = None
@@ -91,9 +92,16 @@ class LSTM(Cell):
     def project_inputs(self, params, xs):
         return xs @ params["w_ih"] + (params["b_ih"] + params["b_hh"])
 
-    def step(self, params, carry, projected_x):
+    def _gates(self, params, carry, projected_x):
         z = projected_x + carry.h @ params["w_hh"]
-        z_i, z_f, z_g, z_o = jnp.split(z, 4, axis=-1)
+        return jnp.split(z, 4, axis=-1)
+
+    def transition(self, params, carry, projected_x):
+        z_i, z_f, z_g, z_o = self._gates(params, carry, projected_x)
         c = jax.nn.sigmoid(z_f) * carry.c + jax.nn.sigmoid(z_i) * jnp.tanh(z_g)
         h = jax.nn.sigmoid(z_o) * jnp.tanh(c)
-        return LSTMCarry(h=h, c=c), h
+        return LSTMCarry(h=h, c=c)
+
+    def retention(self, params, carry, projected_x):
+        """The forget gate f_t: the fraction of c_{t-1} that c_t keeps."""
+        return jax.nn.sigmoid(self._gates(params, carry, projected_x)[1])

@@ -78,6 +78,6 @@ class RNN(Cell):
     def project_inputs(self, params, xs):
         return xs @ params["w_ih"] + (params["b_ih"] + params["b_hh"])
 
-    def step(self, params, carry, projected_x):
+    def transition(self, params, carry, projected_x):
         h = ACTIVATIONS[self.activation](projected_x + carry.h @ params["w_hh"])
-        return HiddenCarry(h=h), h
+        return HiddenCarry(h=h)

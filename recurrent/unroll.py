@@ -52,6 +52,21 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
       >>> ys.shape, carry.h.shape
       ((2, 5, 8), (2, 8))
     """
+    xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major)
+    _checks.positive_int("unroll", unroll)
+    ys, carry = cell.unroll_time_major(
+        params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
+        remat=bool(remat), rng=rng)
+    return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
+
+
+def prepare(cell, params, xs, carry, lengths, time_major):
+    """Validates the arguments of `unroll` (and of the analysis tools).
+
+    Returns:
+      `(xs_TxBxI, carry, lengths)`: time-major inputs, the carry (zeros if
+      None was given) and validated lengths (or None).
+    """
     if not isinstance(cell, Layer):
         raise TypeError(
             f"cell must be a recurrent cell or layer (rec.RNN, rec.LSTM, "
@@ -63,7 +78,6 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
     input_size = cell.input_size(params)
     _checks.params_match(cell, params, input_size)
     _checks.feature_size(xs, input_size, "xs")
-    _checks.positive_int("unroll", unroll)
     xs_TxBxI = xs if time_major else jnp.swapaxes(xs, 0, 1)
     steps, batch = xs_TxBxI.shape[:2]
     if carry is None:
@@ -73,7 +87,4 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
         _checks.carry_matches(cell, carry, (batch,))
     if lengths is not None:
         lengths = _checks.lengths_array(lengths, batch, steps)
-    ys, carry = cell.unroll_time_major(
-        params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
-        remat=bool(remat), rng=rng)
-    return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
+    return xs_TxBxI, carry, lengths
