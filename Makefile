@@ -12,12 +12,14 @@ RUFF := $(PY) -m ruff check --select E,F,W,I,B,UP --ignore E741 --line-length 10
 
 .PHONY: run test lint demo clean
 
-# The Italy task at a small gap for the Elman RNN and the LSTM, then a side-by-side table.
-# Running it again resumes (or, when finished, just reports) the same runs.
+# A small version of the vanishing-gradient study (RNN, LSTM and chrono-initialised LSTM on
+# the Italy task at gaps 4-32, three seeds each), then the headline plot copied for the README.
+# Running it again resumes at the first unfinished point and redraws the outputs.
+STUDY := runs/vanishing-small
 run: $(RUN_STAMP)
-	$(PY) launch.py --config.model.cell=rnn --workdir=runs/italy-rnn
-	$(PY) launch.py --config.model.cell=lstm --workdir=runs/italy-lstm
-	$(PY) -m experiments.compare runs/italy-rnn runs/italy-lstm
+	$(PY) launch.py --config=experiments/configs/vanishing.py:small --workdir=$(STUDY)
+	mkdir -p docs/images
+	cp $(STUDY)/plots/gradient_norms.png $(STUDY)/plots/accuracy_vs_gap.png docs/images/
 
 demo: $(RUN_STAMP)
 	$(PY) -m experiments.demo

@@ -74,7 +74,7 @@ def main(argv):
     logging.info("JAX %s, devices: %s", jax.__version__, jax.devices())
     logging.info("workdir: %s\nconfig:\n%s", workdir, config)
     try:
-        runner.run(config, workdir)
+        runner.run(config, workdir, command=" ".join(["python", *sys.argv]))
     except (ConfigError, NonFiniteLossError) as e:
         _fail(e)
     print(f"results in {workdir}")

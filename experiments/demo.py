@@ -11,17 +11,7 @@ import jax
 import jax.numpy as jnp
 
 import recurrent as rec
-
-
-def _time(fn, *args, repeats=20):
-    """Median seconds of `fn(*args)` after one warm-up call."""
-    jax.block_until_ready(fn(*args))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+from experiments.benchmark import median_seconds
 
 
 def main(batch=16, steps=100, input_size=32, hidden_size=128) -> list[dict]:
@@ -43,7 +33,7 @@ def main(batch=16, steps=100, input_size=32, hidden_size=128) -> list[dict]:
         start = time.perf_counter()
         ys, carry = jax.block_until_ready(forward(params, xs))
         compile_s = time.perf_counter() - start
-        fwd_s, grad_s = _time(forward, params, xs), _time(train, params, xs)
+        fwd_s, grad_s = median_seconds(forward, params, xs), median_seconds(train, params, xs)
         carry_shapes = {k: tuple(v.shape) for k, v in carry._asdict().items()}
         n_params = sum(p.size for p in jax.tree_util.tree_leaves(params))
         print(f"  {name:5s} params {n_params:7d}  ys {tuple(ys.shape)}  carry {carry_shapes}"

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from experiments.errors import ConfigError
 
-EXPERIMENTS = ("train",)
+EXPERIMENTS = ("train", "vanishing", "benchmark")
 
 
-def run(config, workdir: str):
-    """Runs `config.experiment` in `workdir`; returns its results."""
+def run(config, workdir: str, command: str | None = None):
+    """Runs `config.experiment` in `workdir`; returns its results.
+
+    `command` (the command line) is recorded in reports that quote numbers.
+    """
     if config.experiment not in EXPERIMENTS:
         raise ConfigError(f"experiment must be one of {', '.join(EXPERIMENTS)}; "
                           f"got {config.experiment!r}")
+    if config.experiment == "benchmark":
+        from experiments import benchmark
+        return benchmark.run(config, workdir, command)
+    if config.experiment == "vanishing":
+        from experiments import vanishing
+        return vanishing.run_study(config, workdir, command)
     from experiments import train
     return train.train_and_evaluate(config, workdir)

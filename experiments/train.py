@@ -31,7 +31,6 @@ import optax
 import orbax.checkpoint as ocp
 from absl import logging
 
-import recurrent as rec
 from experiments import models, tasks, validation
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import MetricWriter
@@ -41,9 +40,10 @@ TIMING_METRICS = ("steps_per_sec",)
 
 @flax.struct.dataclass
 class TrainState:
-    step: jax.Array
+    step: jax.Array  # int32 scalar: optimisation steps taken.
     params: Any
     opt_state: Any
+    dropout_key: jax.Array  # Raw uint32 key data; each step folds in its step number.
 
 
 def build(config):
@@ -51,7 +51,6 @@ def build(config):
     validation.validate_training(config)
     try:
         task = tasks.make_task(config.task)
-        rec.get_cell_class(config.model.cell)
         cell = models.build_cell(config.model)
     except (ValueError, TypeError) as e:
         raise ConfigError(str(e)) from None
@@ -93,15 +92,31 @@ def create_model(config, task, cell) -> models.SequenceModel:
                                 embed_size=config.model.embed_size)
 
 
-def create_train_state(config, model, task, tx) -> TrainState:
+def create_train_state(config, model, task, tx, seed=None) -> TrainState:
+    """Fresh parameters and optimiser state; `seed` (default `config.seed`) may be traced,
+    so that `jax.vmap` over seeds builds one state per seed."""
+    seed = config.seed if seed is None else seed
     example = task.batch(config.seed, 0, 1)
-    params = model.init(jax.random.key(config.seed), example.inputs, example.lengths)["params"]
-    return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params))
+    params_key, dropout_key = jax.random.split(jax.random.key(seed))
+    params = model.init(params_key, example.inputs, example.lengths)["params"]
+    return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
+                      dropout_key=jax.random.key_data(dropout_key))
 
 
-def train_step(state: TrainState, batch, *, model, tx, schedule, seed: int):
+def prefetched(make_batch, start: int, stop: int):
+    """Yields `make_batch(step)` for start <= step < stop, one step ahead in a thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        upcoming = pool.submit(make_batch, start) if start < stop else None
+        for step in range(start, stop):
+            batch = upcoming.result()
+            if step + 1 < stop:
+                upcoming = pool.submit(make_batch, step + 1)
+            yield batch
+
+
+def train_step(state: TrainState, batch, *, model, tx, schedule):
     """One optimisation step; returns the new state and this step's metrics."""
-    dropout_rng = jax.random.fold_in(jax.random.key(seed), state.step)
+    dropout_rng = jax.random.fold_in(jax.random.wrap_key_data(state.dropout_key), state.step)
 
     def loss_fn(params):
         logits = model.apply({"params": params}, batch.inputs, batch.lengths,
@@ -114,7 +129,7 @@ def train_step(state: TrainState, batch, *, model, tx, schedule, seed: int):
     params = optax.apply_updates(state.params, updates)
     metrics.update(grad_norm=optax.tree.norm(grads), param_norm=optax.tree.norm(params),
                    learning_rate=schedule(state.step))
-    return TrainState(step=state.step + 1, params=params, opt_state=opt_state), metrics
+    return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
 
 
 def eval_step(params, batch, *, model):
@@ -122,7 +137,7 @@ def eval_step(params, batch, *, model):
     return {f"eval_{k}": v for k, v in models.masked_metrics(logits, batch).items()}
 
 
-def _write_json(path: str, data) -> None:
+def write_json(path: str, data) -> None:
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(data, f, indent=2, sort_keys=True)
@@ -209,7 +224,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     prepare_workdir(config, workdir)
     train = config.train
     os.makedirs(workdir, exist_ok=True)
-    _write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
+    write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
 
     model = create_model(config, task, cell)
     tx, schedule = build_optimizer(train)
@@ -226,18 +241,16 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
         with open(results_path) as f:
             return json.load(f)
 
-    step_fn = jax.jit(functools.partial(train_step, model=model, tx=tx, schedule=schedule,
-                                        seed=config.seed), donate_argnums=0)
+    step_fn = jax.jit(functools.partial(train_step, model=model, tx=tx, schedule=schedule),
+                      donate_argnums=0)
     eval_fn = jax.jit(functools.partial(eval_step, model=model))
     eval_batch = task.eval_batch(config.seed)
     writer = MetricWriter(workdir, resume_step=step)
-    prefetch = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    next_batch = prefetch.submit(task.batch, config.seed, step, train.batch_size)
+    batches = prefetched(lambda i: task.batch(config.seed, i, train.batch_size), step,
+                         train.steps)
     window, window_start, last = [], time.perf_counter(), {}
     try:
-        while step < train.steps:
-            batch = next_batch.result()
-            next_batch = prefetch.submit(task.batch, config.seed, step + 1, train.batch_size)
+        for batch in batches:
             state, metrics = step_fn(state, batch)
             step += 1
             window.append(metrics)
@@ -273,10 +286,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
             if step % train.checkpoint_every == 0 or is_last:
                 checkpoints.save(step, args=ocp.args.StandardSave(state))
     finally:
-        prefetch.shutdown(wait=False, cancel_futures=True)
+        batches.close()
         writer.close()
         checkpoints.wait_until_finished()
         checkpoints.close()
     results = {**last, "chance": task.chance, "step": step}
-    _write_json(results_path, results)
+    write_json(results_path, results)
     return results

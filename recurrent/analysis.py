@@ -253,9 +253,9 @@ def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations
 
     jacobian_block = jax.vmap(jax.vmap(apply_jacobian, (None, 0)), (0, 0))
     transpose_row = jax.vmap(jax.vmap(lambda t, w: apply_transpose(w)[t], (None, 0)), (0, 0))
-    u = orthonormal(u)
-    for _ in range(num_iterations):
-        u = orthonormal(transpose_row(times, jacobian_block(times, u)))
+    u = jax.lax.fori_loop(
+        0, num_iterations, lambda _, u: orthonormal(transpose_row(times, jacobian_block(times, u))),
+        orthonormal(u))
     images = jnp.transpose(jacobian_block(times, u), (0, 2, 3, 1))  # [T, B, S, K]
     spectral = jnp.linalg.svd(images, compute_uv=False)[..., 0]
 

@@ -21,7 +21,9 @@ def get_config():
     config.task.eval_size = 512  # Examples in the fixed held-out evaluation set.
 
     config.model = ml_collections.ConfigDict()
-    config.model.cell = "lstm"  # Any cell in rec.cell_names(): rnn, lstm, gru, ...
+    # Any cell in rec.cell_names() (rnn, lstm, gru, ...), optionally with hyper-parameters:
+    # "lstm:chrono_t_max=64", "rnn:activation=relu,recurrent_init=identity".
+    config.model.cell = "lstm"
     config.model.hidden_size = 64  # H, units per recurrent layer.
     config.model.num_layers = 1  # Recurrent layers stacked (rec.Stack when > 1).
     config.model.embed_size = 32  # E, token embedding size.
