@@ -29,6 +29,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+import optax
 from absl import logging
 
 import recurrent as rec
@@ -90,9 +91,8 @@ def answer_loss_fn(params, batch):
     kernel, bias = params["readout"]["kernel"], params["readout"]["bias"]
 
     def loss_fn(ys):
-        logits = ys @ kernel + bias
-        losses = -jnp.take_along_axis(jax.nn.log_softmax(logits), batch.targets[..., None],
-                                      -1)[..., 0]
+        losses = optax.softmax_cross_entropy_with_integer_labels(ys @ kernel + bias,
+                                                                 batch.targets)
         return jnp.sum(losses * batch.metric_mask) / jnp.sum(batch.metric_mask)
     return loss_fn
 
@@ -164,11 +164,9 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int]) -> dict[str,
             cell_params = jax.tree_util.tree_map(lambda p, s=s: p[s],
                                                  states.params["recurrent"]["cell"])
             spectra.append(rec.analysis.recurrent_spectrum(cell, cell_params))
-            has_gate = cell.retention(cell_params, cell.initial_carry(1),
-                                      jnp.zeros((1, cell_params["w_hh"].shape[1]))) is not None
             timescales.append(rec.analysis.gate_timescales(
                 cell, cell_params, xs[s], lengths=analysis_batch.lengths).timescale
-                if has_gate else np.full(cell.hidden_size, np.nan))
+                if cell.has_retention_gate else np.full(cell.hidden_size, np.nan))
         records["singular_values"].append(
             np.array([[sp[g].singular_values for g in cell.gate_names] for sp in spectra]))
         records["eigenvalues"].append(
@@ -198,9 +196,9 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int]) -> dict[str,
                          time.perf_counter() - start)
     # Stack to [seeds, measurements, ...].
     arrays = {k: np.swapaxes(np.asarray(v), 0, 1) for k, v in records.items()}
-    arrays.update(measured_steps=measured_steps, gap=np.asarray(gap),
-                  key_lag=np.asarray(gap), seeds=np.asarray(seeds), chance=np.asarray(task.chance),
-                  gate_names=np.asarray(cell.gate_names))
+    # The key country sits at lag == gap in every by-lag array.
+    arrays.update(measured_steps=measured_steps, gap=np.asarray(gap), seeds=np.asarray(seeds),
+                  chance=np.asarray(task.chance), gate_names=np.asarray(cell.gate_names))
     return arrays
 
 

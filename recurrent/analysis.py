@@ -335,10 +335,10 @@ def gate_timescales(cell: Cell, params, xs, carry=None, lengths=None) -> Timesca
     Raises:
       ValueError: the cell has no retention gate (e.g. the Elman RNN).
     """
+    if not getattr(cell, "has_retention_gate", False):
+        raise ValueError(f"{type(cell).__name__} has no retention gate, so no gate timescale")
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
     projected = cell.project_inputs(params, xs_TxBxI)
-    if cell.retention(params, carry, projected[0]) is None:
-        raise ValueError(f"{type(cell).__name__} has no retention gate, so no gate timescale")
 
     def body(c, px):
         return cell.transition(params, c, px), cell.retention(params, c, px)

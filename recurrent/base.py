@@ -136,6 +136,11 @@ class Cell(Layer):
         del params, carry, projected_x
         return None
 
+    @property
+    def has_retention_gate(self) -> bool:
+        """Whether the cell defines `retention` (a forget or update gate)."""
+        return type(self).retention is not Cell.retention
+
     def step(self, params: Params, carry: Carry, projected_x: jax.Array):
         """One recurrent step on an already projected input; `(carry, y)`."""
         carry = self.transition(params, carry, projected_x)

@@ -48,7 +48,7 @@ def test_study_writes_arrays_results_report_and_plots(study):
     with np.load(os.path.join(workdir, "points", "lstm_gap3.npz")) as p:
         assert p["grad_norms"].shape == (2, 3, 3 + 5)  # seeds, measurements, lags 0..T-1
         assert list(p["measured_steps"]) == [0, 6, 12]
-        assert int(p["key_lag"]) == 3 and p["eigenvalues"].shape == (2, 3, 4, 8)
+        assert int(p["gap"]) == 3 and p["eigenvalues"].shape == (2, 3, 4, 8)
         horizon = analysis.gradient_horizon(p["grad_norms"], 1e-2)
     with open(os.path.join(workdir, "results.json")) as f:
         results = json.load(f)
