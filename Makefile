@@ -24,9 +24,11 @@ run: $(RUN_STAMP)
 demo: $(RUN_STAMP)
 	$(PY) -m experiments.demo
 
+# One pytest worker per core, whole files per worker (JAX compiles dominate; on 2 cores this
+# takes the suite from about 4m50s to 3m15s).
 test: $(TEST_STAMP)
 	$(RUFF) recurrent experiments tests launch.py
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 lint: $(TEST_STAMP)
 	$(RUFF) recurrent experiments tests launch.py
