@@ -16,11 +16,13 @@ import platform
 import time
 
 import jax
+import jax.numpy as jnp
 import optax
 
 import recurrent as rec
 from experiments import validation
 from experiments.errors import ConfigError
+from recurrent.base import auto_mode
 
 
 def median_seconds(fn, *args, repeats: int = 20) -> float:
@@ -32,6 +34,10 @@ def median_seconds(fn, *args, repeats: int = 20) -> float:
         jax.block_until_ready(fn(*args))
         times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
+
+
+def _linear_cells() -> list[str]:
+    return [n for n in rec.cell_names() if issubclass(rec.get_cell_class(n), rec.LinearCell)]
 
 
 def parse_shape(text: str) -> tuple[int, int, int, int]:
@@ -81,10 +87,34 @@ def measure_state_grads_cost(cell_name: str, shape, seed: int, repeats: int) -> 
             "ratio": grads_s / step_s}
 
 
+def measure_scan_modes(cell_name: str, steps: int, batch: int, width: int, seed: int,
+                       repeats: int) -> dict:
+    """Forward + backward time of one unroll in each mode (and what "auto" picks)."""
+    cell = rec.make_cell(cell_name, hidden_size=width)
+    params = cell.init(jax.random.key(seed), width)
+    xs = jax.random.normal(jax.random.key(seed + 1), (batch, steps, width))
+    row = {"cell": cell_name, "T": steps, "B": batch, "width": width}
+    for mode in ("sequential", "parallel", "auto"):
+        grad = jax.jit(jax.grad(lambda p, xs, mode=mode: jnp.sum(
+            rec.unroll(cell, p, xs, mode=mode)[0] ** 2)))
+        row[f"{mode}_ms"] = 1e3 * median_seconds(grad, params, xs, repeats=repeats)
+    row["auto_over_best"] = row["auto_ms"] / min(row["sequential_ms"], row["parallel_ms"])
+    row["auto_picks"] = auto_mode()
+    return row
+
+
 def run(config, workdir: str, command: str | None = None) -> list[dict]:
     validation.integer("seed", config.seed, minimum=0)
     validation.integer("repeats", config.repeats)
     shapes = [parse_shape(s) for s in config.shapes]
+    validation.integer("scan_batch", config.scan_batch)
+    validation.integer("scan_width", config.scan_width)
+    validation.integer("scan_repeats", config.scan_repeats)
+    for name in config.scan_cells:
+        if not issubclass(rec.get_cell_class(name) if name in rec.cell_names() else object,
+                          rec.LinearCell):
+            raise ConfigError(f"scan_cells: {name!r} is not a registered cell with a parallel "
+                              f"form; choose from {', '.join(_linear_cells())}")
     for name in config.cells:
         if name not in rec.cell_names():
             raise ConfigError(f"unknown cell {name!r}; registered cells: "
@@ -99,6 +129,15 @@ def run(config, workdir: str, command: str | None = None) -> list[dict]:
                   f"{row['train_step_ms']:.2f} ms, state_grads {row['state_grads_ms']:.2f} ms, "
                   f"ratio {row['ratio']:.2f}")
             rows.append(row)
+    scan_rows = []
+    for name in config.scan_cells:
+        for steps in config.scan_lengths:
+            row = measure_scan_modes(name, validation.integer("scan_lengths[...]", steps),
+                                     config.scan_batch, config.scan_width, config.seed,
+                                     config.scan_repeats)
+            print(f"{name:7s} T={steps}: sequential {row['sequential_ms']:.1f} ms, parallel "
+                  f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
+            scan_rows.append(row)
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                f"JAX {jax.__version__} on {jax.devices()[0].platform}")
     command = command or "python launch.py --config=experiments/configs/benchmark.py"
@@ -109,10 +148,20 @@ def run(config, workdir: str, command: str | None = None) -> list[dict]:
     lines += [f"| {r['cell']} | {r['B']} | {r['T']} | {r['I']} | {r['H']} "
               f"| {r['train_step_ms']:.2f} | {r['state_grads_ms']:.2f} | {r['ratio']:.2f} |"
               for r in rows]
+    if scan_rows:
+        lines += ["", f"Forward + backward of one unroll, B={config.scan_batch}, "
+                      f"I=H={config.scan_width}:", "",
+                  "| cell | T | sequential (ms) | parallel (ms) | auto picks | auto (ms) "
+                  "| auto / best |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['cell']} | {r['T']} | {r['sequential_ms']:.1f} | {r['parallel_ms']:.1f} "
+                  f"| {r['auto_picks']} | {r['auto_ms']:.1f} | {r['auto_over_best']:.2f} |"
+                  for r in scan_rows]
     os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, "benchmark.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(workdir, "benchmark.json"), "w") as f:
-        json.dump({"machine": machine, "command": command, "rows": rows}, f, indent=2)
+        json.dump({"machine": machine, "command": command, "rows": rows,
+                   "scan_rows": scan_rows}, f, indent=2)
     print("\n".join(lines))
     return rows

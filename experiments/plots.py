@@ -136,8 +136,14 @@ def plot_spectrum(points, cells, gap, plot_dir):
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 200))
     for column, cell in enumerate(cells):
         p = points[(cell, gap)]
-        gates = [str(g) for g in p["gate_names"]]
+        gates = [str(g) for g in p["matrix_names"]]
         top, bottom = axes[0, column], axes[1, column]
+        if not gates:
+            for ax in (top, bottom):
+                ax.text(0.5, 0.5, f"{cell}: no recurrent weights\n(gates read the input only)",
+                        ha="center", va="center", transform=ax.transAxes)
+                ax.set_axis_off()
+            continue
         for g, gate in enumerate(gates):
             color = COLORS[g % len(COLORS)]
             for index, style, label in ((0, "--", "init"), (-1, "-", "trained")):

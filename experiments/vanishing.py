@@ -167,12 +167,16 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int]) -> dict[str,
             timescales.append(rec.analysis.gate_timescales(
                 cell, cell_params, xs[s], lengths=analysis_batch.lengths).timescale
                 if cell.has_retention_gate else np.full(cell.hidden_size, np.nan))
-        records["singular_values"].append(
-            np.array([[sp[g].singular_values for g in cell.gate_names] for sp in spectra]))
-        records["eigenvalues"].append(
-            np.array([[sp[g].eigenvalues for g in cell.gate_names] for sp in spectra]))
+        # [seeds, matrices, H]; cells whose recurrence has no weights (MinGRU) have none.
+        records["singular_values"].append(np.array(
+            [[m.singular_values for m in sp.values()] for sp in spectra]).reshape(
+                len(seeds), -1, cell.hidden_size))
+        records["eigenvalues"].append(np.array(
+            [[m.eigenvalues for m in sp.values()] for sp in spectra]).reshape(
+                len(seeds), -1, cell.hidden_size))
         records["timescales"].append(np.array(timescales))
 
+    cell_params0 = jax.tree_util.tree_map(lambda p: p[0], states.params["recurrent"]["cell"])
     start = time.perf_counter()
     record(states)
     batches = train.prefetched(
@@ -198,7 +202,8 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int]) -> dict[str,
     arrays = {k: np.swapaxes(np.asarray(v), 0, 1) for k, v in records.items()}
     # The key country sits at lag == gap in every by-lag array.
     arrays.update(measured_steps=measured_steps, gap=np.asarray(gap), seeds=np.asarray(seeds),
-                  chance=np.asarray(task.chance), gate_names=np.asarray(cell.gate_names))
+                  chance=np.asarray(task.chance),
+                  matrix_names=np.asarray(list(cell.recurrent_matrices(cell_params0)), dtype=str))
     return arrays
 
 

@@ -7,10 +7,14 @@ contract and the shape letters.
 """
 
 from recurrent import analysis, interop, nn, registry
-from recurrent.base import Cell, HiddenCarry, Layer, LSTMCarry
+from recurrent.base import Cell, HiddenCarry, Layer, LinearCell, LSTMCarry
 from recurrent.gru import GRU
+from recurrent.indrnn import IndRNN
 from recurrent.layers import Bidirectional, BidirectionalCarry, Stack
+from recurrent.lru import LRU
 from recurrent.lstm import LSTM
+from recurrent.mingru import MinGRU
+from recurrent.minlstm import MinLSTM
 from recurrent.registry import cell_names, get_cell_class, make_cell, register_cell
 from recurrent.rnn import RNN
 from recurrent.unroll import unroll
@@ -22,9 +26,14 @@ __all__ = [
     "Cell",
     "GRU",
     "HiddenCarry",
+    "IndRNN",
+    "LRU",
     "LSTM",
     "LSTMCarry",
     "Layer",
+    "MinGRU",
+    "MinLSTM",
+    "LinearCell",
     "RNN",
     "Stack",
     "cell_names",

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from recurrent import _checks
-from recurrent.base import Cell
+from recurrent.base import Cell, LinearCell
 from recurrent.unroll import prepare
 
 #: Default threshold of `gradient_horizon`: the error signal has fallen a hundredfold.
@@ -38,16 +38,18 @@ def _zeros_over_time(carry, steps: int):
     return jax.tree_util.tree_map(lambda c: jnp.zeros((steps,) + c.shape, c.dtype), carry)
 
 
-def _unrolled(cell, params, xs_TxBxI, carry, lengths):
+def _unrolled(cell, params, xs_TxBxI, carry, lengths, mode):
     """`perturbation -> (ys_TxBxO, final_carry)`, for gradients at zero."""
+    _checks.one_of("mode", mode, ("auto", "sequential", "parallel"))
+
     def run(perturbation):
         return cell.unroll_time_major(params, xs_TxBxI, carry, lengths, reverse=False,
                                       unroll=1, remat=False, rng=None,
-                                      perturbation=perturbation)
+                                      perturbation=perturbation, mode=mode)
     return run
 
 
-def state_grads(cell, params, xs, loss_fn, carry=None, lengths=None):
+def state_grads(cell, params, xs, loss_fn, carry=None, lengths=None, *, mode="auto"):
     """dL/ds_t for every time step t, in one backward pass.
 
     A zero perturbation is added to the carry right after every transition
@@ -62,6 +64,8 @@ def state_grads(cell, params, xs, loss_fn, carry=None, lengths=None):
       loss_fn: maps the unrolled outputs `ys` `[B, T, O]` to a scalar.
       carry: the initial carry (zeros if None).
       lengths: optional valid lengths `[B]`; gradients past them are zero.
+      mode: as in `rec.unroll`; in parallel mode the perturbation enters the
+        recurrence (the `b` of `s_t = a_t s_{t-1} + b_t`).
 
     Returns:
       A pytree with the carry's structure whose leaves have leading
@@ -77,7 +81,7 @@ def state_grads(cell, params, xs, loss_fn, carry=None, lengths=None):
       (2, 20, 8)
     """
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
-    run = _unrolled(cell, params, xs_TxBxI, carry, lengths)
+    run = _unrolled(cell, params, xs_TxBxI, carry, lengths, mode)
 
     def loss_of(perturbation):
         ys_TxBxO, _ = run(perturbation)
@@ -90,7 +94,8 @@ def state_grads(cell, params, xs, loss_fn, carry=None, lengths=None):
 def carry_norms(grads) -> jax.Array:
     """The Euclidean norm over every carry field and unit: `[B, T, ...] -> [B, T]`."""
     leaves = jax.tree_util.tree_leaves(grads)
-    return jnp.sqrt(sum(jnp.sum(jnp.square(g).reshape(g.shape[:2] + (-1,)), -1) for g in leaves))
+    return jnp.sqrt(sum(jnp.sum(jnp.square(jnp.abs(g)).reshape(g.shape[:2] + (-1,)), -1)
+                        for g in leaves))
 
 
 def by_lag(values_BxT, reference_steps_B, max_lag: int | None = None) -> jax.Array:
@@ -184,7 +189,7 @@ class JacobianNorms(NamedTuple):
 
 def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations: int = 20,
                    block_size: int = 4, num_probes: int | None = None,
-                   key=None) -> JacobianNorms:
+                   key=None, mode: str = "auto") -> JacobianNorms:
     """Spectral and Frobenius norms of the Jacobian products J_t, for every t.
 
     No Jacobian is materialised: the unrolled map from carry perturbations to
@@ -209,6 +214,7 @@ def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations
       num_probes: None for the exact Frobenius norm, else the number of
         random probes.
       key: PRNG key for the power iteration's start and the probes.
+      mode: as in `rec.unroll`.
 
     Returns:
       `JacobianNorms(spectral [B, T], frobenius [B, T])`.
@@ -219,7 +225,7 @@ def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations
         _checks.positive_int("num_probes", num_probes)
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
     steps = xs_TxBxI.shape[0]
-    run = _unrolled(cell, params, xs_TxBxI, carry, lengths)
+    run = _unrolled(cell, params, xs_TxBxI, carry, lengths, mode)
     zeros = _zeros_over_time(carry, steps)
     _, jvp_fn = jax.linearize(lambda p: _flatten_state(run(p)[1]), zeros)
     vjp_fn = jax.linear_transpose(jvp_fn, zeros)
@@ -235,9 +241,9 @@ def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations
             zeros, _unflatten_state(u_BxS, carry))
         return jvp_fn(tangent)
 
-    def apply_transpose(w_BxS):  # rows t: J_t^T w, [T, B, S]
-        (grads,) = vjp_fn(w_BxS)
-        return _flatten_state(grads)
+    def apply_transpose(w_BxS):  # rows t: J_t^H w, [T, B, S] (conjugates: complex states)
+        (grads,) = vjp_fn(jnp.conj(w_BxS))
+        return jnp.conj(_flatten_state(grads))
 
     # Block power (subspace) iteration: `block_size` vectors per (t, example),
     # re-orthonormalised each round, then the largest singular value of J_t
@@ -266,9 +272,41 @@ def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations
     else:
         probes = jax.random.normal(key_probes, (num_probes,) + flat_zero.shape, flat_zero.dtype)
         scale = 1.0 / num_probes
-    squares = jax.lax.map(lambda w: jnp.sum(jnp.square(apply_transpose(w)), -1), probes)
+    squares = jax.lax.map(lambda w: jnp.sum(jnp.square(jnp.abs(apply_transpose(w))), -1),
+                          probes)
     frobenius = jnp.sqrt(scale * jnp.sum(squares, 0))
     return JacobianNorms(spectral=spectral.T, frobenius=frobenius.T)
+
+
+def diagonal_jacobian_products(cell: LinearCell, params, xs, lengths=None):
+    """Closed form of ds_{T'}/ds_t for a `LinearCell`: the diagonal prod_{k>t} a_k.
+
+    Args:
+      cell: a cell with `s_t = a_t * s_{t-1} + b_t` (`rec.LinearCell`).
+      params, xs, lengths: as in `rec.unroll`.
+
+    Returns:
+      The carry structure with `[B, T, ...]` leaves: the diagonal of J_t for
+      each example and step (zero past a sequence's end, one at its last step).
+      Its spectral norm is the largest |entry| over all leaves, its Frobenius
+      norm the root of the summed squares.
+    """
+    if not isinstance(cell, LinearCell):
+        raise TypeError(f"{type(cell).__name__} is not a LinearCell; its Jacobians are not "
+                        "diagonal products (use jacobian_norms)")
+    xs_TxBxI, carry, lengths = prepare(cell, params, xs, None, lengths, time_major=False)
+    a, _ = cell.coefficients(params, cell.project_inputs(params, xs_TxBxI))
+    steps = xs_TxBxI.shape[0]
+    valid = (jnp.ones(xs_TxBxI.shape[:2], bool) if lengths is None
+             else jnp.arange(steps)[:, None] < lengths[None, :])
+
+    def products(a_TxBxH):
+        a_TxBxH = jnp.where(valid[..., None], a_TxBxH, 1)  # Padding passes the carry through.
+        after = jnp.concatenate([a_TxBxH[1:], jnp.ones_like(a_TxBxH[:1])])  # a_{t+1}, ...
+        prod = jnp.flip(jnp.cumprod(jnp.flip(after, 0), 0), 0)
+        return jnp.swapaxes(jnp.where(valid[..., None], prod, 0), 0, 1)
+
+    return jax.tree_util.tree_map(products, a)
 
 
 def step_jacobians(cell: Cell, params, xs, carry=None) -> jax.Array:
@@ -303,7 +341,8 @@ class Spectrum(NamedTuple):
 
 def spectrum(matrix) -> Spectrum:
     """Singular values and (complex) eigenvalues of a square matrix."""
-    matrix = np.asarray(matrix, dtype=np.float64)
+    matrix = np.asarray(matrix)
+    matrix = matrix.astype(np.complex128 if np.iscomplexobj(matrix) else np.float64)
     return Spectrum(np.linalg.svd(matrix, compute_uv=False), np.linalg.eigvals(matrix))
 
 

@@ -71,8 +71,8 @@ class Layer(abc.ABC):
         """The input size that `params` were initialised for."""
 
     @abc.abstractmethod
-    def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse,
-                          unroll, remat, rng, perturbation=None) -> tuple[jax.Array, Carry]:
+    def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
+                          rng, perturbation=None, mode="sequential") -> tuple[jax.Array, Carry]:
         """Runs the layer over a time-major sequence (validated by the caller).
 
         Args:
@@ -87,6 +87,9 @@ class Layer(abc.ABC):
           perturbation: None, or a pytree shaped like the carry with a leading
             time axis, added to the carry after every transition (see
             `scan_cell`); composite layers split it among their parts.
+          mode: "sequential" (`jax.lax.scan`), "parallel" (`jax.lax.associative_scan`,
+            only for `LinearCell`s) or "auto" (each cell picks the faster form for the
+            backend).
 
         Returns:
           `(ys_TxBxO, final_carry)`.
@@ -115,8 +118,9 @@ class Cell(Layer):
         return self.hidden_size
 
     @abc.abstractmethod
-    def project_inputs(self, params: Params, xs: jax.Array) -> jax.Array:
-        """The carry-independent part of the step, for any leading axes."""
+    def project_inputs(self, params: Params, xs: jax.Array):
+        """The carry-independent part of the step, for any leading axes (an array,
+        or a pytree of arrays that share the leading axes)."""
 
     @abc.abstractmethod
     def transition(self, params: Params, carry: Carry, projected_x: jax.Array) -> Carry:
@@ -168,9 +172,12 @@ class Cell(Layer):
         _checks.carry_matches(self, carry, tuple(jnp.shape(x)[:-1]))
         return self.step(params, carry, self.project_inputs(params, x))
 
-    def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse,
-                          unroll, remat, rng, perturbation=None):
+    def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
+                          rng, perturbation=None, mode="sequential"):
         del rng  # A single cell has no dropout.
+        if mode == "parallel":
+            raise ValueError(f"mode='parallel' needs a recurrence linear in the carry; "
+                             f"{type(self).__name__} has none (use 'sequential' or 'auto')")
         projected = self.project_inputs(params, xs_TxBxI)
         return scan_cell(self, params, projected, carry, lengths_B, reverse=reverse,
                          unroll=unroll, remat=remat, perturbation=perturbation)
@@ -213,8 +220,115 @@ def scan_cell(cell, params, projected_TxBxD, carry, lengths_B, *, reverse=False,
         body = jax.checkpoint(body)
     valid_TxB = None
     if lengths_B is not None:
-        steps = projected_TxBxD.shape[0]
+        steps = jax.tree_util.tree_leaves(projected_TxBxD)[0].shape[0]
         valid_TxB = jnp.arange(steps)[:, None] < lengths_B[None, :]
     carry, ys = jax.lax.scan(body, carry, (projected_TxBxD, perturbation, valid_TxB),
                              reverse=reverse, unroll=unroll)
     return ys, carry
+
+
+class LinearCell(Cell):
+    """A cell whose recurrence is linear (and element-wise) in the carry.
+
+    .. math::
+
+        s_t = a_t \\odot s_{t-1} + b_t,
+
+    with `(a_t, b_t) = coefficients(params, px_t)` depending on the input only
+    (MinGRU, MinLSTM, LRU). Their coefficients and readouts are computed for all
+    steps outside the loop (see `linear_recurrence`); they also unroll in
+    parallel over time with `jax.lax.associative_scan`, in O(log T) depth, and
+    the Jacobian product ds_T/ds_t is the diagonal prod_{k>t} a_k.
+    """
+
+    #: Parallel mode computes in log space (needs a > 0, b > 0 and a carry >= 0).
+    log_space: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def coefficients(self, params: Params, projected_x: jax.Array) -> tuple[Carry, Carry]:
+        """`(a, b)`, carry-shaped, for any leading axes of `projected_x`."""
+
+    def transition(self, params, carry, projected_x):
+        a, b = self.coefficients(params, projected_x)
+        return jax.tree_util.tree_map(lambda a, s, b: a * s + b, a, carry, b)
+
+    def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
+                          rng, perturbation=None, mode="sequential"):
+        del rng  # No dropout.
+        if mode == "auto":
+            mode = auto_mode()
+        projected = self.project_inputs(params, xs_TxBxI)
+        return linear_recurrence(self, params, projected, carry, lengths_B, reverse=reverse,
+                                 perturbation=perturbation, parallel=mode == "parallel",
+                                 unroll=unroll, remat=remat)
+
+
+def auto_mode() -> str:
+    """What mode="auto" runs for a `LinearCell` on the default backend.
+
+    On CPU the sequential loop is faster at every length measured (see
+    docs/performance.md); accelerators favour the O(log T)-depth parallel scan.
+    """
+    return "parallel" if jax.default_backend() in ("gpu", "tpu") else "sequential"
+
+
+def linear_recurrence(cell: LinearCell, params, projected_TxBxD, carry, lengths_B, *,
+                      reverse=False, perturbation=None, parallel=False, unroll=1, remat=False):
+    """Unrolls a `LinearCell`: the same results as `scan_cell`, computed as
+
+    1. `(a_t, b_t)` for every step at once (they depend on the input only);
+    2. the states `s_t = a_t s_{t-1} + b_t`, with `jax.lax.associative_scan` on the
+       composition `(a_1, b_1) . (a_2, b_2) = (a_1 a_2, a_2 b_1 + b_2)` (parallel) or
+       with `jax.lax.scan` over nothing but that multiply-add (sequential);
+    3. the readout for every step at once.
+
+    Padding steps get `a = 1, b = 0` (the carry passes through unchanged) and
+    zero outputs; the initial carry enters the first processed step's `b`; the
+    perturbation is added to `b`, so it enters the recurrence itself.
+    """
+    a, b = cell.coefficients(params, projected_TxBxD)
+    if perturbation is not None:
+        b = jax.tree_util.tree_map(jnp.add, b, perturbation)
+    steps = jax.tree_util.tree_leaves(projected_TxBxD)[0].shape[0]
+    valid_TxB = None
+    if lengths_B is not None:
+        valid_TxB = jnp.arange(steps)[:, None] < lengths_B[None, :]
+        a = _keep_where(valid_TxB, a, jax.tree_util.tree_map(jnp.ones_like, a))
+        b = _keep_where(valid_TxB, b, jax.tree_util.tree_map(jnp.zeros_like, b))
+    first = steps - 1 if reverse else 0
+    b = jax.tree_util.tree_map(lambda a, b, s: b.at[first].add(a[first] * s), a, b, carry)
+
+    def compose(earlier, later):
+        (a1, b1), (a2, b2) = earlier, later
+        return (jax.tree_util.tree_map(jnp.multiply, a1, a2),
+                jax.tree_util.tree_map(lambda a2, b1, b2: a2 * b1 + b2, a2, b1, b2))
+
+    def multiply_add(state, ab):
+        state = jax.tree_util.tree_map(lambda a, s, b: a * s + b, ab[0], state, ab[1])
+        return state, state
+
+    if parallel and cell.log_space:
+        states = jax.tree_util.tree_map(lambda a, b: _log_space_scan(a, b, reverse), a, b)
+    elif parallel:
+        _, states = jax.lax.associative_scan(compose, (a, b), reverse=reverse, axis=0)
+    else:
+        zeros = jax.tree_util.tree_map(lambda s: jnp.zeros_like(s[0]), b)
+        body = jax.checkpoint(multiply_add) if remat else multiply_add
+        _, states = jax.lax.scan(body, zeros, (a, b), reverse=reverse, unroll=unroll)
+    ys = cell.readout(params, states, projected_TxBxD)
+    if valid_TxB is not None:
+        ys = jnp.where(valid_TxB[..., None], ys, jnp.zeros_like(ys))
+    last = 0 if reverse else steps - 1
+    return ys, jax.tree_util.tree_map(lambda s: s[last], states)
+
+
+def _log_space_scan(a_TxBxH, b_TxBxH, reverse: bool):
+    """s_t = a_t s_{t-1} + b_t for positive a, b, via log-cumulative sums (Heinsen 2023):
+
+    log s_t = A_t + logcumsumexp_{k <= t}(log b_k - A_k),  A_t = sum_{k <= t} log a_k.
+    """
+    if reverse:
+        return jnp.flip(_log_space_scan(jnp.flip(a_TxBxH, 0), jnp.flip(b_TxBxH, 0), False), 0)
+    log_a_cumulative = jnp.cumsum(jnp.log(a_TxBxH), axis=0)
+    log_b = jnp.log(b_TxBxH)
+    return jnp.exp(log_a_cumulative + jax.lax.cumlogsumexp(log_b - log_a_cumulative, axis=0))

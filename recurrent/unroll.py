@@ -8,9 +8,11 @@ import jax.numpy as jnp
 from recurrent import _checks
 from recurrent.base import Layer
 
+MODES = ("auto", "sequential", "parallel")
+
 
 def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
-           time_major=False, unroll=1, remat=False, rng=None):
+           time_major=False, unroll=1, remat=False, rng=None, mode="auto"):
     """Runs `cell` over the time axis of `xs`.
 
     The input projection of all time steps is one matrix product before the
@@ -34,6 +36,10 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
         so training memory grows with T by the carry only.
       rng: a PRNG key enabling dropout in layers that have it (`rec.Stack`);
         None (the default) is deterministic evaluation.
+      mode: "sequential" (`jax.lax.scan`), "parallel" (`jax.lax.associative_scan`,
+        for cells whose recurrence is linear in the carry: `rec.LinearCell`s such
+        as MinGRU) or "auto" (the default: parallel for linear cells on GPU and
+        TPU, sequential otherwise). Both give the same result.
 
     Returns:
       `(ys, carry)`: outputs `[B, T, O]` (same layout as `xs`) and the final
@@ -54,9 +60,10 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
     """
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major)
     _checks.positive_int("unroll", unroll)
+    _checks.one_of("mode", mode, MODES)
     ys, carry = cell.unroll_time_major(
         params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
-        remat=bool(remat), rng=rng)
+        remat=bool(remat), rng=rng, mode=mode)
     return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
 
 

@@ -452,7 +452,8 @@ def test_hand_computed_gru():
 
 # --- Registry. ----------------------------------------------------------------------------------
 
-_LIBRARY_CELLS = {"rnn": rec.RNN, "lstm": rec.LSTM, "gru": rec.GRU}
+_LIBRARY_CELLS = {"rnn": rec.RNN, "lstm": rec.LSTM, "gru": rec.GRU, "mingru": rec.MinGRU,
+                  "minlstm": rec.MinLSTM, "indrnn": rec.IndRNN}
 
 
 def test_cell_names_lists_library_cells_sorted():

@@ -157,7 +157,8 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_checkpoint(tmp_p
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("model.cell", "transformer", "unknown cell 'transformer'; registered cells: gru, lstm, rnn"),
+    ("model.cell", "transformer", "unknown cell 'transformer'; registered cells: gru, indrnn, "
+                                  "lru, lstm, mingru, minlstm, rnn"),
     ("model.cell", "lstm:peepholes=True", "unknown option in cell spec 'lstm:peepholes=True'; "
                                           "lstm takes: forget_bias, chrono_t_max"),
     ("model.cell", "rnn:activation=swish", "activation must be one of"),

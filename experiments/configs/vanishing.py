@@ -29,9 +29,11 @@ def get_config(variant: str = "full"):
     config.train.learning_rate = 3e-3
 
     config.study = ml_collections.ConfigDict()
-    # Cell specs compared (see config.model.cell); the chrono-initialised LSTM (Tallec &
-    # Ollivier 2018) starts with forget-gate timescales up to t_max.
-    config.study.cells = ("rnn", "lstm", "gru", "lstm:chrono_t_max=160")
+    # Cell specs compared (see config.model.cell): every cell of the library. The
+    # chrono-initialised LSTM (Tallec & Ollivier 2018) starts with forget-gate timescales up
+    # to t_max; IndRNN's t_max bounds its recurrent weights by 2 ** (1 / t_max).
+    config.study.cells = ("rnn", "lstm", "gru", "lstm:chrono_t_max=160", "indrnn:t_max=160",
+                          "mingru", "minlstm", "lru")
     config.study.gaps = (5, 10, 20, 40, 80, 160)  # Key-to-answer distances, a geometric range.
     config.study.seeds = 3  # Seeds config.seed, config.seed + 1, ... trained in parallel.
 
