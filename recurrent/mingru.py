@@ -18,9 +18,41 @@ def positive(v):
     return jnp.where(v >= 0, v + 0.5, jax.nn.sigmoid(v))
 
 
+class InputGatedCell(LinearCell):
+    """Shared by MinGRU and MinLSTM: every gate and the candidate come from one
+    fused input projection `w_ih` `[I, G*H]`, `b_ih` `[G*H]` (G = len(gate_names)),
+    and the recurrence has no weights of its own."""
+
+    hidden_size: int
+    param_dtype: Any
+
+    def __post_init__(self):
+        _checks.positive_int("hidden_size", self.hidden_size)
+
+    def init(self, key, input_size):
+        input_size = _checks.positive_int("input_size", input_size)
+        width = len(self.gate_names) * self.hidden_size
+        return {"w_ih": initializers.input_kernel(key, input_size, width, self.param_dtype),
+                "b_ih": jnp.zeros((width,), self.param_dtype)}
+
+    def initial_carry(self, batch_shape, dtype=jnp.float32):
+        shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
+        return HiddenCarry(h=jnp.zeros(shape, dtype))
+
+    def project_inputs(self, params, xs):
+        return xs @ params["w_ih"] + params["b_ih"]
+
+    def retention(self, params, carry, projected_x):
+        """a_t, the fraction of h_{t-1} that h_t keeps (1 - z_t, or f'_t)."""
+        return self.coefficients(params, projected_x)[0].h
+
+    def recurrent_matrices(self, params):
+        return {}  # No recurrent weights: a_t comes from the input.
+
+
 @register_cell("mingru")
 @dataclasses.dataclass(frozen=True)
-class MinGRU(LinearCell):
+class MinGRU(InputGatedCell):
     r"""minGRU (Feng et al. 2024, "Were RNNs All We Needed?", arXiv:2410.01201).
 
     .. math::
@@ -50,32 +82,9 @@ class MinGRU(LinearCell):
     log_space: bool = False
     param_dtype: Any = "float32"
 
-    def __post_init__(self):
-        _checks.positive_int("hidden_size", self.hidden_size)
-
-    def init(self, key, input_size):
-        input_size = _checks.positive_int("input_size", input_size)
-        width = 2 * self.hidden_size
-        return {"w_ih": initializers.input_kernel(key, input_size, width, self.param_dtype),
-                "b_ih": jnp.zeros((width,), self.param_dtype)}
-
-    def initial_carry(self, batch_shape, dtype=jnp.float32):
-        shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
-        return HiddenCarry(h=jnp.zeros(shape, dtype))
-
-    def project_inputs(self, params, xs):
-        return xs @ params["w_ih"] + params["b_ih"]
-
     def coefficients(self, params, projected_x):
         z_pre, candidate = jnp.split(projected_x, 2, axis=-1)
         z = jax.nn.sigmoid(z_pre)
         if self.log_space:
             candidate = positive(candidate)
         return HiddenCarry(h=1.0 - z), HiddenCarry(h=z * candidate)
-
-    def retention(self, params, carry, projected_x):
-        """1 - z_t: the fraction of h_{t-1} that h_t keeps."""
-        return self.coefficients(params, projected_x)[0].h
-
-    def recurrent_matrices(self, params):
-        return {}  # The recurrence has no weights: a_t = 1 - z_t comes from the input.

@@ -8,15 +8,14 @@ from typing import Any, ClassVar
 import jax
 import jax.numpy as jnp
 
-from recurrent import _checks, initializers
-from recurrent.base import HiddenCarry, LinearCell
-from recurrent.mingru import positive
+from recurrent.base import HiddenCarry
+from recurrent.mingru import InputGatedCell, positive
 from recurrent.registry import register_cell
 
 
 @register_cell("minlstm")
 @dataclasses.dataclass(frozen=True)
-class MinLSTM(LinearCell):
+class MinLSTM(InputGatedCell):
     r"""minLSTM (Feng et al. 2024, "Were RNNs All We Needed?", arXiv:2410.01201).
 
     .. math::
@@ -47,32 +46,9 @@ class MinLSTM(LinearCell):
     log_space: bool = False
     param_dtype: Any = "float32"
 
-    def __post_init__(self):
-        _checks.positive_int("hidden_size", self.hidden_size)
-
-    def init(self, key, input_size):
-        input_size = _checks.positive_int("input_size", input_size)
-        width = 3 * self.hidden_size
-        return {"w_ih": initializers.input_kernel(key, input_size, width, self.param_dtype),
-                "b_ih": jnp.zeros((width,), self.param_dtype)}
-
-    def initial_carry(self, batch_shape, dtype=jnp.float32):
-        shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
-        return HiddenCarry(h=jnp.zeros(shape, dtype))
-
-    def project_inputs(self, params, xs):
-        return xs @ params["w_ih"] + params["b_ih"]
-
     def coefficients(self, params, projected_x):
         f_pre, i_pre, candidate = jnp.split(projected_x, 3, axis=-1)
         f, i = jax.nn.sigmoid(f_pre), jax.nn.sigmoid(i_pre)
         if self.log_space:
             candidate = positive(candidate)
         return HiddenCarry(h=f / (f + i)), HiddenCarry(h=i / (f + i) * candidate)
-
-    def retention(self, params, carry, projected_x):
-        """f'_t: the fraction of h_{t-1} that h_t keeps."""
-        return self.coefficients(params, projected_x)[0].h
-
-    def recurrent_matrices(self, params):
-        return {}  # The recurrence has no weights: a_t = f'_t comes from the input.
