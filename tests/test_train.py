@@ -218,3 +218,12 @@ def test_language_modelling_mode_learns(tmp_path, optimizer, schedule):
     rows = [r for r in read_metrics(str(tmp_path / "metrics.jsonl")) if "loss" in r]
     assert rows[-1]["loss"] < 0.7 * rows[0]["loss"]
     assert rows[-1]["learning_rate"] < 0.5  # Cosine decay after the warm-up.
+
+
+def test_compare_tables_finished_runs(reference_run):
+    from experiments import compare
+
+    rows = compare.table([reference_run[0]]).splitlines()
+    assert rows[0].startswith("| run | cell | gap |")
+    accuracy = reference_run[1]["eval_answer_accuracy"]
+    assert rows[2] == f"| {reference_run[0]} | lstm | 3 | 20 | {accuracy:.3f} | 0.042 |"
