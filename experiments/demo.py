@@ -36,7 +36,7 @@ def main(batch=16, steps=100, input_size=32, hidden_size=128) -> list[dict]:
         fwd_s, grad_s = median_seconds(forward, params, xs), median_seconds(train, params, xs)
         carry_shapes = {k: tuple(v.shape) for k, v in carry._asdict().items()}
         n_params = sum(p.size for p in jax.tree_util.tree_leaves(params))
-        print(f"  {name:5s} params {n_params:7d}  ys {tuple(ys.shape)}  carry {carry_shapes}"
+        print(f"  {name:7s} params {n_params:7d}  ys {tuple(ys.shape)}  carry {carry_shapes}"
               f"  compile {compile_s * 1e3:6.0f} ms  forward {fwd_s * 1e3:6.2f} ms"
               f"  forward+backward {grad_s * 1e3:6.2f} ms"
               f"  ({batch * steps / grad_s:,.0f} tokens/s)")

@@ -28,7 +28,7 @@ import numpy as np
 
 from recurrent import _checks
 from recurrent.base import Cell, LinearCell
-from recurrent.unroll import prepare
+from recurrent.unroll import MODES, prepare
 
 #: Default threshold of `gradient_horizon`: the error signal has fallen a hundredfold.
 DEFAULT_HORIZON_THRESHOLD = 1e-2
@@ -40,7 +40,7 @@ def _zeros_over_time(carry, steps: int):
 
 def _unrolled(cell, params, xs_TxBxI, carry, lengths, mode):
     """`perturbation -> (ys_TxBxO, final_carry)`, for gradients at zero."""
-    _checks.one_of("mode", mode, ("auto", "sequential", "parallel"))
+    _checks.one_of("mode", mode, MODES)
 
     def run(perturbation):
         return cell.unroll_time_major(params, xs_TxBxI, carry, lengths, reverse=False,
