@@ -2,9 +2,13 @@
 
     python launch.py --config=experiments/configs/italy.py --workdir=runs/italy \
         --config.model.cell=rnn --config.task.gap=20
+    python launch.py --config=experiments/configs/adding.py:sweep --workdir=runs/adding \
+        [--sweep_index=N | --sweep_list]
 
 With no flags it runs the default experiment into runs/<config>-<timestamp>/.
 Running the same command with the same --workdir resumes from its checkpoint.
+A config with sweep axes runs its whole grid, or with --sweep_index=N only
+point N (one task of a cluster array job); --sweep_list prints the grid.
 Bad flags, config values or workdirs give one line on stderr and exit code 2.
 """
 
@@ -22,6 +26,11 @@ _DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "Directory for checkpoints, metrics and plots "
     "(default: runs/<config name>-<timestamp>).")
+_SWEEP_INDEX = flags.DEFINE_integer(
+    "sweep_index", None, "Run only this point of the config's sweep grid (0-based), in "
+    "WORKDIR/<point name>; for array jobs. Aggregate with python -m experiments.aggregate.")
+_SWEEP_LIST = flags.DEFINE_boolean(
+    "sweep_list", False, "Print the config's sweep grid (index, point name, flags) and exit.")
 
 
 def _fail(message) -> None:
@@ -66,6 +75,16 @@ def main(argv):
         cause = e.__cause__ or e
         _fail(f"--config={config_flags.get_config_filename(flags.FLAGS['config'])}: "
               f"{str(cause).strip().splitlines()[-1].strip()}")
+    if _SWEEP_LIST.value:
+        from experiments import sweep
+        try:
+            if not sweep.is_sweep(config):
+                raise ConfigError("--sweep_list needs a config with sweep axes "
+                                  "(config.sweep.*); this config is a single run")
+            print(sweep.listing(config))
+        except ConfigError as e:
+            _fail(e)
+        return
     workdir = _WORKDIR.value
     if workdir is None:
         name = os.path.splitext(os.path.basename(config_flags.get_config_filename(
@@ -74,7 +93,8 @@ def main(argv):
     logging.info("JAX %s, devices: %s", jax.__version__, jax.devices())
     logging.info("workdir: %s\nconfig:\n%s", workdir, config)
     try:
-        runner.run(config, workdir, command=" ".join(["python", *sys.argv]))
+        runner.run(config, workdir, command=" ".join(["python", *sys.argv]),
+                   sweep_index=_SWEEP_INDEX.value)
     except (ConfigError, NonFiniteLossError) as e:
         _fail(e)
     print(f"results in {workdir}")

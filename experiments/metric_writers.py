@@ -33,6 +33,7 @@ class MetricWriter:
     def __init__(self, workdir: str, resume_step: int = 0):
         self.path = os.path.join(workdir, "metrics.jsonl")
         kept = [row for row in read_metrics(self.path) if row["step"] <= resume_step]
+        self.rows = kept  # The rows kept from earlier sessions of the run.
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
             f.writelines(json.dumps(row) + "\n" for row in kept)

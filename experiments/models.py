@@ -41,6 +41,11 @@ def parse_cell_spec(spec: str) -> tuple[str, dict]:
     return name, kwargs
 
 
+def cell_slug(spec: str) -> str:
+    """A cell spec made file-name safe: `"lstm:chrono_t_max=64"` -> `"lstm-chrono_t_max-64"`."""
+    return "".join(c if c.isalnum() or c in "._" else "-" for c in spec)
+
+
 def make_cell(spec: str, hidden_size: int) -> rec.Cell:
     """The cell a spec (see `parse_cell_spec`) describes, with `hidden_size` units."""
     name, kwargs = parse_cell_spec(spec)
@@ -63,32 +68,57 @@ def build_cell(model_config) -> rec.Layer:
 
 
 class SequenceModel(nn.Module):
-    """Token ids `[B, T]` -> logits `[B, T, V]`.
+    """Token ids `[B, T]` (or features `[B, T, F]`) -> outputs `[B, T, output_size]`.
 
-    Params: `embed/embedding [V, E]`, `recurrent/cell` (the cell's own pytree,
-    see `rec.nn.Recurrent`) and `readout/{kernel [H, V], bias [V]}`.
+    Params: `embed/embedding [V, E]` (token inputs only; features go straight
+    into the cell's input projection), `recurrent/cell` (the cell's own
+    pytree, see `rec.nn.Recurrent`) and `readout/{kernel [H, O], bias [O]}`.
+    The outputs are logits for the "cross_entropy" objective and predictions
+    for "mse".
+
+    Attributes:
+      cell: the recurrent core.
+      vocab_size: input tokens; None when the inputs are float features.
+      embed_size: E, the embedding width (token inputs only).
+      output_size: O, classes or regression outputs; defaults to `vocab_size`
+        (next-token prediction).
+      objective: "cross_entropy" or "mse" (see `masked_metrics`).
     """
 
     cell: rec.Layer
-    vocab_size: int
+    vocab_size: int | None
     embed_size: int
+    output_size: int | None = None
+    objective: str = "cross_entropy"
 
     def setup(self):
-        self.embed = nn.Embed(self.vocab_size, self.embed_size)
+        if self.vocab_size is not None:
+            self.embed = nn.Embed(self.vocab_size, self.embed_size)
         self.recurrent = rec.nn.Recurrent(self.cell)
-        self.readout = nn.Dense(self.vocab_size)
+        self.readout = nn.Dense(self.output_size or self.vocab_size)
 
-    def __call__(self, tokens_BxT, lengths_B=None, *, deterministic: bool = True):
-        xs = self.embed(tokens_BxT)
+    def __call__(self, inputs, lengths_B=None, *, deterministic: bool = True):
+        xs = inputs if self.vocab_size is None else self.embed(inputs)
         ys = self.recurrent(xs, lengths=lengths_B, deterministic=deterministic)
         return self.readout(ys)
 
 
-def masked_metrics(logits_BxTxV, batch) -> dict[str, jax.Array]:
-    """Cross-entropy over `batch.mask` and accuracy over `batch.metric_mask`."""
-    losses = optax.softmax_cross_entropy_with_integer_labels(logits_BxTxV, batch.targets)
-    correct = (jnp.argmax(logits_BxTxV, -1) == batch.targets).astype(jnp.float32)
-    loss = jnp.sum(losses * batch.mask) / jnp.maximum(jnp.sum(batch.mask), 1.0)
-    accuracy = (jnp.sum(correct * batch.metric_mask)
-                / jnp.maximum(jnp.sum(batch.metric_mask), 1.0))
-    return {"loss": loss, "answer_accuracy": accuracy}
+def masked_metrics(outputs_BxTxO, batch, objective: str = "cross_entropy"
+                   ) -> dict[str, jax.Array]:
+    """The loss over `batch.mask` and the headline metric over `batch.metric_mask`.
+
+    "cross_entropy": `loss` (softmax cross-entropy) and `answer_accuracy`.
+    "mse": `loss` and `mse`, the squared error of output 0 against the float
+    targets (the same numbers when the two masks agree, as in the adding task).
+    """
+    def masked_mean(values, mask):
+        return jnp.sum(values * mask) / jnp.maximum(jnp.sum(mask), 1.0)
+
+    if objective == "mse":
+        errors = jnp.square(outputs_BxTxO[..., 0] - batch.targets)
+        return {"loss": masked_mean(errors, batch.mask),
+                "mse": masked_mean(errors, batch.metric_mask)}
+    losses = optax.softmax_cross_entropy_with_integer_labels(outputs_BxTxO, batch.targets)
+    correct = (jnp.argmax(outputs_BxTxO, -1) == batch.targets).astype(jnp.float32)
+    return {"loss": masked_mean(losses, batch.mask),
+            "answer_accuracy": masked_mean(correct, batch.metric_mask)}

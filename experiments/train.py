@@ -35,7 +35,8 @@ from experiments import models, tasks, validation
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import MetricWriter
 
-TIMING_METRICS = ("steps_per_sec",)
+# Wall-clock metrics: they differ between a resumed and an uninterrupted run.
+TIMING_METRICS = ("steps_per_sec", "wall_seconds")
 
 
 @flax.struct.dataclass
@@ -89,7 +90,8 @@ def build_optimizer(train_config) -> tuple[optax.GradientTransformation, optax.S
 
 def create_model(config, task, cell) -> models.SequenceModel:
     return models.SequenceModel(cell=cell, vocab_size=task.vocab_size,
-                                embed_size=config.model.embed_size)
+                                embed_size=config.model.embed_size,
+                                output_size=task.output_size, objective=task.objective)
 
 
 def create_train_state(config, model, task, tx, seed=None) -> TrainState:
@@ -121,7 +123,7 @@ def train_step(state: TrainState, batch, *, model, tx, schedule):
     def loss_fn(params):
         logits = model.apply({"params": params}, batch.inputs, batch.lengths,
                              deterministic=False, rngs={"dropout": dropout_rng})
-        metrics = models.masked_metrics(logits, batch)
+        metrics = models.masked_metrics(logits, batch, model.objective)
         return metrics["loss"], metrics
 
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params)
@@ -134,7 +136,8 @@ def train_step(state: TrainState, batch, *, model, tx, schedule):
 
 def eval_step(params, batch, *, model):
     logits = model.apply({"params": params}, batch.inputs, batch.lengths)
-    return {f"eval_{k}": v for k, v in models.masked_metrics(logits, batch).items()}
+    metrics = models.masked_metrics(logits, batch, model.objective)
+    return {f"eval_{k}": v for k, v in metrics.items()}
 
 
 def write_json(path: str, data) -> None:
@@ -217,8 +220,9 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     """Trains `config` in `workdir` (resuming if it holds a checkpoint).
 
     Returns:
-      The final metrics: the last training window, the final evaluation, and
-      the task's `chance` level.
+      The final metrics: the last training window, the final evaluation, the
+      task's `chance` level, and `metric` / `higher_is_better`, which name the
+      task's headline metric (e.g. "eval_mse", False for the adding problem).
     """
     task, cell = build(config)
     prepare_workdir(config, workdir)
@@ -246,6 +250,11 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     eval_fn = jax.jit(functools.partial(eval_step, model=model))
     eval_batch = task.eval_batch(config.seed)
     writer = MetricWriter(workdir, resume_step=step)
+    # Training time (compiles included) summed over every session of this run.
+    wall_offset = max((row["wall_seconds"] for row in writer.rows if "wall_seconds" in row),
+                      default=0.0)
+    started = time.perf_counter()
+    train_metric = task.metric.removeprefix("eval_")
     batches = prefetched(lambda i: task.batch(config.seed, i, train.batch_size), step,
                          train.steps)
     window, window_start, last = [], time.perf_counter(), {}
@@ -269,10 +278,11 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
                 elapsed = time.perf_counter() - window_start
                 last = {k: float(np.mean([row[k] for row in values])) for k in values[0]}
                 last["steps_per_sec"] = len(values) / elapsed
+                last["wall_seconds"] = wall_offset + time.perf_counter() - started
                 writer.write(step, last)
                 logging.info(
-                    "step %d/%d  loss %.4f  answer_accuracy %.3f  %.1f steps/s  ETA %s",
-                    step, train.steps, last["loss"], last["answer_accuracy"],
+                    "step %d/%d  loss %.4f  %s %.4g  %.1f steps/s  ETA %s",
+                    step, train.steps, last["loss"], train_metric, last[train_metric],
                     last["steps_per_sec"],
                     _format_eta((train.steps - step) / last["steps_per_sec"]))
                 window, window_start = [], time.perf_counter()
@@ -280,8 +290,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
                 evaluation = {k: float(v) for k, v in eval_fn(state.params, eval_batch).items()}
                 writer.write(step, evaluation)
                 last.update(evaluation)
-                logging.info("step %d  eval_loss %.4f  eval_answer_accuracy %.3f (chance %.3f)",
-                             step, evaluation["eval_loss"], evaluation["eval_answer_accuracy"],
+                logging.info("step %d  eval_loss %.4f  %s %.4g (chance %.4g)", step,
+                             evaluation["eval_loss"], task.metric, evaluation[task.metric],
                              task.chance)
             if step % train.checkpoint_every == 0 or is_last:
                 checkpoints.save(step, args=ocp.args.StandardSave(state))
@@ -290,6 +300,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
         writer.close()
         checkpoints.wait_until_finished()
         checkpoints.close()
-    results = {**last, "chance": task.chance, "step": step}
+    results = {**last, "chance": task.chance, "step": step, "metric": task.metric,
+               "higher_is_better": task.higher_is_better}
     write_json(results_path, results)
     return results

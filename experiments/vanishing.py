@@ -209,8 +209,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int]) -> dict[str,
 
 def point_path(workdir: str, cell: str, gap: int) -> str:
     """`points/<cell>_gap<gap>.npz`, the cell spec made file-name safe."""
-    slug = "".join(c if c.isalnum() or c in "._" else "-" for c in cell)
-    return os.path.join(workdir, "points", f"{slug}_gap{gap}.npz")
+    return os.path.join(workdir, "points", f"{models.cell_slug(cell)}_gap{gap}.npz")
 
 
 def load_points(workdir: str) -> dict[tuple[str, int], dict[str, np.ndarray]]:

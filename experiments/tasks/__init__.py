@@ -6,11 +6,15 @@ The task contract (every task in the project follows it)::
     batch = task.batch(seed, step, batch_size) # the same arrays for the same arguments
     evaluation = task.eval_batch(seed)         # a fixed held-out set, disjoint stream
     task.chance                                # the headline metric at chance level
+    task.metric, task.higher_is_better         # e.g. "eval_mse", False
+    task.objective, task.output_size           # "cross_entropy" or "mse"; readout width
 
 A `Batch` holds NumPy arrays, batch-major, right-padded to a common length:
 
-    inputs        [B, T] int32 token ids (or [B, T, F] float features)
-    targets       [B, T] int32 target ids (or float targets)
+    inputs        [B, T] int32 token ids (or [B, T, F] float features when
+                  `task.input_size` is F)
+    targets       [B, T] int32 class ids (or float32 targets when
+                  `task.objective` is "mse")
     mask          [B, T] float32: 1 where the loss counts
     metric_mask   [B, T] float32: 1 where the headline metric (e.g. answer
                   accuracy) is read
@@ -23,11 +27,19 @@ uninterrupted run sees. A new task is one new file and one entry in `TASKS`.
 
 from __future__ import annotations
 
+from experiments.tasks.adding import AddingTask
 from experiments.tasks.base import Batch, Task
+from experiments.tasks.copying import CopyingTask
+from experiments.tasks.digits import DigitsTask
 from experiments.tasks.italy import ItalyTask
+from experiments.tasks.temporal_order import TemporalOrderTask
 
 TASKS: dict[str, type[Task]] = {
+    "adding": AddingTask,
+    "copying": CopyingTask,
+    "digits": DigitsTask,
     "italy": ItalyTask,
+    "temporal_order": TemporalOrderTask,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -22,10 +23,21 @@ class Batch(NamedTuple):
 class Task(abc.ABC):
     """A generator of batches plus what a run needs to know about them."""
 
-    #: The value of the headline metric at chance (for plots and reports).
+    #: The value of the headline metric at chance, or for the task's trivial
+    #: baseline (drawn in every plot of the task).
     chance: float
     #: Number of distinct input tokens (embedding size) for token tasks.
-    vocab_size: int
+    vocab_size: int | None = None
+    #: Float features per step for tasks whose inputs are `[B, T, F]`; None for tokens.
+    input_size: int | None = None
+    #: Classes of the readout (cross-entropy) or outputs regressed (mse).
+    output_size: int
+    #: "cross_entropy" (integer targets) or "mse" (float targets).
+    objective: str = "cross_entropy"
+    #: The headline metric, as logged for the evaluation set (`eval_` + a key of
+    #: `experiments.models.masked_metrics`), and which direction is better.
+    metric: str = "eval_answer_accuracy"
+    higher_is_better: bool = True
 
     @classmethod
     @abc.abstractmethod
@@ -43,3 +55,14 @@ class Task(abc.ABC):
     @staticmethod
     def rng(seed: int, stream: int, step: int) -> np.random.Generator:
         return np.random.default_rng([seed, stream, step])
+
+
+def check_integer(name: str, value, minimum: int = 1) -> int:
+    """`value` as an int, or ValueError naming `name`, the value and the bound."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def full_lengths(batch_size: int, steps: int) -> np.ndarray:
+    return np.full((batch_size,), steps, np.int32)

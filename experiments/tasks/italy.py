@@ -34,7 +34,7 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import EVAL_STREAM, TRAIN_STREAM, Batch, Task
+from experiments.tasks.base import EVAL_STREAM, TRAIN_STREAM, Batch, Task, check_integer
 
 COUNTRIES_AND_LANGUAGES = (
     ("italy", "italian"), ("norway", "norwegian"), ("france", "french"),
@@ -95,9 +95,8 @@ class ItalyTask(Task):
 
     def __init__(self, gap: int, gap_max: int | None = None, mode: str = "classify",
                  eval_size: int = 512):
-        for name, value in (("task.gap", gap), ("task.eval_size", eval_size)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_integer("task.gap", gap)
+        check_integer("task.eval_size", eval_size)
         if gap_max is not None and (isinstance(gap_max, bool)
                                     or not isinstance(gap_max, numbers.Integral)
                                     or gap_max < gap):
@@ -109,7 +108,7 @@ class ItalyTask(Task):
         self.mode, self.eval_size = mode, int(eval_size)
         self.words = vocabulary()
         self.ids = {w: i for i, w in enumerate(self.words)}
-        self.vocab_size = len(self.words)
+        self.vocab_size = self.output_size = len(self.words)
         self.countries = np.array([self.ids[c] for c, _ in COUNTRIES_AND_LANGUAGES])
         self.languages = np.array([self.ids[lang] for _, lang in COUNTRIES_AND_LANGUAGES])
         self.chance = 1.0 / len(COUNTRIES_AND_LANGUAGES)

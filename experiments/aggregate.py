@@ -1,0 +1,223 @@
+"""Collects the runs of a sweep into one table and plots.
+
+    python -m experiments.aggregate SWEEPDIR
+
+Reads every run under SWEEPDIR (a directory holding `config.json`; finished
+runs also hold `results.json`), groups the runs that differ only in their
+seed, and writes:
+
+  summary.json, summary.csv   one row per group: task, length, cell, learning
+                              rate, seeds, the headline metric's mean, standard
+                              deviation (over seeds), min and max, the task's
+                              baseline, steps, mean training wall time
+  summary.md                  the same as a markdown table, with the command
+  plots/<task>_vs_length      final metric against sequence length, one line
+                              per cell (mean; bars: min-max over seeds),
+                              baseline dashed
+  plots/<task>_T<length>_curves
+                              the evaluation metric during training, per cell
+                              (mean; band: min-max over seeds), baseline dashed
+
+Each plot is PNG and PDF. Unfinished runs are listed, not averaged.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+
+from experiments import plots
+from experiments.metric_writers import read_metrics
+
+COLUMNS = ("task", "length", "cell", "learning_rate", "seeds", "metric", "mean", "std", "min",
+           "max", "baseline", "mean_over_baseline", "steps", "wall_seconds")
+
+
+def _task_label(task: dict) -> str:
+    return task["name"] + ("-permuted" if task.get("permute") else "")
+
+
+def _length(task: dict):
+    return task.get("length", task.get("gap"))
+
+
+def collect(sweepdir: str) -> tuple[list[dict], list[str]]:
+    """`(runs, unfinished)`: one dict per finished run below `sweepdir`, and the
+    directories of runs without results."""
+    runs, unfinished = [], []
+    for root, dirs, files in os.walk(sweepdir):
+        dirs.sort()
+        if "config.json" not in files:
+            continue
+        dirs.clear()  # A run's own subdirectories (checkpoints, ...) hold no runs.
+        if "results.json" not in files:
+            unfinished.append(root)
+            continue
+        with open(os.path.join(root, "config.json")) as f:
+            config = json.load(f)
+        with open(os.path.join(root, "results.json")) as f:
+            results = json.load(f)
+        metric = results.get("metric", "eval_answer_accuracy")
+        curve = [(row["step"], row[metric]) for row in
+                 read_metrics(os.path.join(root, "metrics.jsonl")) if metric in row]
+        runs.append({"workdir": root, "task": _task_label(config["task"]),
+                     "length": _length(config["task"]), "cell": config["model"]["cell"],
+                     "learning_rate": config["train"]["learning_rate"],
+                     "seed": config["seed"], "metric": metric, "value": results[metric],
+                     "baseline": results["chance"],
+                     "higher_is_better": results.get("higher_is_better", True),
+                     "steps": results["step"], "wall_seconds": results.get("wall_seconds"),
+                     "curve": curve})
+    return runs, unfinished
+
+
+def summarize(runs: list[dict]) -> list[dict]:
+    """One row per (task, length, cell, learning rate), statistics over seeds."""
+    groups = collections.defaultdict(list)
+    for run in runs:
+        groups[(run["task"], run["length"], run["cell"], run["learning_rate"])].append(run)
+    rows = []
+    for (task, length, cell, lr), members in groups.items():
+        values = np.array([m["value"] for m in members], np.float64)
+        walls = [m["wall_seconds"] for m in members if m["wall_seconds"] is not None]
+        rows.append({
+            "task": task, "length": length, "cell": cell, "learning_rate": lr,
+            "seeds": len(members), "metric": members[0]["metric"],
+            "mean": float(values.mean()),
+            "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+            "min": float(values.min()), "max": float(values.max()),
+            "baseline": members[0]["baseline"],
+            "mean_over_baseline": float(values.mean() / members[0]["baseline"]),
+            "steps": int(max(m["steps"] for m in members)),
+            "wall_seconds": float(np.mean(walls)) if walls else None,
+            "higher_is_better": members[0]["higher_is_better"]})
+    rows.sort(key=lambda r: (r["task"], r["length"] is None, r["length"] or 0, r["cell"],
+                             r["learning_rate"]))
+    return rows
+
+
+def _number(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
+def markdown(rows: list[dict], command: str | None = None, unfinished=()) -> str:
+    lines = []
+    if command:
+        lines += [f"Produced by `{command}`.", ""]
+    lines += ["| task | T | cell | lr | seeds | metric | mean ± std | min – max | baseline "
+              "| mean / baseline | steps | wall s / run |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['task']} | {r['length'] if r['length'] is not None else '-'} | {r['cell']} "
+            f"| {r['learning_rate']:g} | {r['seeds']} | {r['metric']} "
+            f"| {_number(r['mean'])} ± {_number(r['std'])} "
+            f"| {_number(r['min'])} – {_number(r['max'])} | {_number(r['baseline'])} "
+            f"| {r['mean_over_baseline']:.3g} | {r['steps']} "
+            f"| {'-' if r['wall_seconds'] is None else round(r['wall_seconds'])} |")
+    if unfinished:
+        lines += ["", f"Unfinished runs (not in the table): {', '.join(unfinished)}."]
+    return "\n".join(lines) + "\n"
+
+
+def _plot_vs_length(runs, task, plot_dir):
+    import matplotlib.pyplot as plt
+    mine = [r for r in runs if r["task"] == task]
+    cells = sorted({r["cell"] for r in mine})
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for i, cell in enumerate(cells):
+        by_length = collections.defaultdict(list)
+        for r in mine:
+            if r["cell"] == cell:
+                by_length[r["length"] or 0].append(r["value"])
+        lengths = sorted(by_length)
+        mean = np.array([np.mean(by_length[t]) for t in lengths])
+        low = mean - np.array([np.min(by_length[t]) for t in lengths])
+        high = np.array([np.max(by_length[t]) for t in lengths]) - mean
+        ax.errorbar(lengths, mean, yerr=[low, high], marker="o", capsize=3,
+                    color=plots.COLORS[i % len(plots.COLORS)], label=cell)
+    baseline = mine[0]["baseline"]
+    ax.axhline(baseline, color="k", linestyle="--", label=f"baseline ({baseline:.3g})")
+    ax.set_xlabel("sequence length T")
+    ax.set_ylabel(mine[0]["metric"])
+    if not mine[0]["higher_is_better"]:
+        ax.set_yscale("log")
+    ax.set_title(f"{task}: final {mine[0]['metric']} (mean, min-max over seeds)")
+    ax.legend(fontsize=8)
+    plots._save(fig, plot_dir, f"{task}_vs_length")
+
+
+def _plot_curves(runs, task, length, plot_dir):
+    import matplotlib.pyplot as plt
+    mine = [r for r in runs if r["task"] == task and r["length"] == length and r["curve"]]
+    if not mine:
+        return
+    cells = sorted({r["cell"] for r in mine})
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for i, cell in enumerate(cells):
+        curves = [r["curve"] for r in mine if r["cell"] == cell]
+        size = min(len(c) for c in curves)
+        steps = [s for s, _ in curves[0][:size]]
+        values = np.array([[v for _, v in c[:size]] for c in curves])
+        plots._band(ax, steps, values, plots.COLORS[i % len(plots.COLORS)], cell)
+    baseline = mine[0]["baseline"]
+    ax.axhline(baseline, color="k", linestyle="--", label=f"baseline ({baseline:.3g})")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(mine[0]["metric"])
+    if not mine[0]["higher_is_better"]:
+        ax.set_yscale("log")
+    suffix = "" if length is None else f" T={length}"
+    ax.set_title(f"{task}{suffix}: held-out {mine[0]['metric']}")
+    ax.legend(fontsize=8)
+    plots._save(fig, plot_dir, f"{task}{'' if length is None else f'_T{length}'}_curves")
+
+
+def write(sweepdir: str, command: str | None = None) -> list[dict]:
+    """Writes the summary files and plots of `sweepdir` (see the module docstring)."""
+    runs, unfinished = collect(sweepdir)
+    if not runs:
+        raise ValueError(f"{sweepdir!r} holds no finished runs (no results.json below it)")
+    rows = summarize(runs)
+    with open(os.path.join(sweepdir, "summary.json"), "w") as f:
+        json.dump({"command": command, "rows": rows,
+                   "unfinished": [os.path.relpath(u, sweepdir) for u in unfinished]},
+                  f, indent=2)
+        f.write("\n")
+    with open(os.path.join(sweepdir, "summary.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    with open(os.path.join(sweepdir, "summary.md"), "w") as f:
+        f.write(markdown(rows, command, [os.path.relpath(u, sweepdir) for u in unfinished]))
+    plot_dir = os.path.join(sweepdir, "plots")
+    os.makedirs(plot_dir, exist_ok=True)
+    for task in sorted({r["task"] for r in runs}):
+        _plot_vs_length(runs, task, plot_dir)
+        for length in sorted({r["length"] for r in runs if r["task"] == task},
+                             key=lambda t: t or 0):
+            _plot_curves(runs, task, length, plot_dir)
+    return rows
+
+
+def main(argv) -> None:
+    if len(argv) != 2:
+        sys.exit("usage: python -m experiments.aggregate SWEEPDIR")
+    if not os.path.isdir(argv[1]):
+        sys.exit(f"error: {argv[1]!r} is not a directory; expected a sweep's workdir")
+    try:
+        rows = write(argv[1])
+    except ValueError as e:
+        sys.exit(f"error: {e}")
+    print(markdown(rows), end="")
+    print(f"wrote summary.json, summary.csv, summary.md and plots/ in {argv[1]}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,53 @@
+"""Config groups shared by every training config (model, train, sweep).
+
+Each task's config file (italy.py, adding.py, ...) builds its own `task`
+group and takes these, changing only the defaults its task needs.
+"""
+
+import ml_collections
+
+
+def model(cell: str = "lstm", hidden_size: int = 64, embed_size: int = 32):
+    config = ml_collections.ConfigDict()
+    # Any cell in rec.cell_names() (rnn, lstm, gru, ...), optionally with hyper-parameters:
+    # "lstm:chrono_t_max=64", "rnn:activation=relu,recurrent_init=identity".
+    config.cell = cell
+    config.hidden_size = hidden_size  # H, units per recurrent layer.
+    config.num_layers = 1  # Recurrent layers stacked (rec.Stack when > 1).
+    config.embed_size = embed_size  # E, token embedding size (tasks with token inputs).
+    config.dropout = 0.0  # Dropout between stacked layers (training only).
+    config.residual = False  # Residual connections between stacked layers.
+    return config
+
+
+def train(steps: int = 600, batch_size: int = 64, learning_rate: float = 3e-3,
+          log_every: int = 50, eval_every: int = 200, checkpoint_every: int = 200):
+    config = ml_collections.ConfigDict()
+    config.steps = steps  # Optimisation steps.
+    config.batch_size = batch_size  # Examples per step.
+    config.optimizer = "adam"  # adam, adamw, sgd or rmsprop.
+    config.learning_rate = learning_rate  # Peak learning rate.
+    config.schedule = "constant"  # constant, cosine or linear (decay to 0 at the end).
+    config.warmup_steps = 0  # Linear warm-up from 0 to the peak.
+    config.momentum = 0.9  # For sgd and rmsprop.
+    config.weight_decay = 0.0  # For adamw.
+    config.grad_clip_norm = 1.0  # Global-norm gradient clipping; 0 disables it.
+    config.log_every = log_every  # Steps between training-metric logs.
+    config.eval_every = eval_every  # Steps between evaluations (and at the end).
+    config.checkpoint_every = checkpoint_every  # Steps between checkpoints (and at the end).
+    config.keep_checkpoints = 3  # Checkpoints kept on disk.
+    return config
+
+
+def sweep(cells=(), lengths=(), learning_rates=(), seeds=()):
+    """A grid of runs: every combination of the non-empty axes (empty = the config's value).
+
+    On the command line, give an axis as a Python tuple:
+    `--config.sweep.cells='("rnn","lstm")' --config.sweep.seeds='(0,1,2)'`.
+    """
+    config = ml_collections.ConfigDict()
+    config.cells = tuple(cells)  # Values of model.cell.
+    config.lengths = tuple(lengths)  # Values of task.length.
+    config.learning_rates = tuple(learning_rates)  # Values of train.learning_rate.
+    config.seeds = tuple(seeds)  # Values of seed.
+    return config
