@@ -1,6 +1,10 @@
 """Prints a table of finished runs side by side.
 
-    python -m experiments.compare runs/italy-rnn runs/italy-lstm
+    python -m experiments.compare runs/italy-rnn runs/italy-lstm runs/adding
+
+Each run's headline metric (the one its task names in results.json) is shown
+beside the task's chance or baseline level. For a sweep's statistics over
+seeds, use `python -m experiments.aggregate SWEEPDIR`.
 """
 
 from __future__ import annotations
@@ -11,18 +15,21 @@ import sys
 
 
 def table(workdirs: list[str]) -> str:
-    """A markdown table of each run's cell, gap, steps and final evaluation."""
-    lines = ["| run | cell | gap | steps | eval answer accuracy | chance |",
-             "|---|---|---|---|---|---|"]
+    """A markdown table of each run's task, cell, length or gap, steps and final evaluation."""
+    lines = ["| run | task | cell | T / gap | steps | metric | value | chance |",
+             "|---|---|---|---|---|---|---|---|"]
     for workdir in workdirs:
         with open(os.path.join(workdir, "config.json")) as f:
             config = json.load(f)
         with open(os.path.join(workdir, "results.json")) as f:
             results = json.load(f)
+        metric = results.get("metric", "eval_answer_accuracy")
+        task = config["task"]
+        length = task.get("length", task.get("gap", "-"))
         lines.append(
-            f"| {workdir} | {config['model']['cell']} | {config['task']['gap']} "
-            f"| {results['step']} | {results['eval_answer_accuracy']:.3f} "
-            f"| {results['chance']:.3f} |")
+            f"| {workdir} | {task['name']} | {config['model']['cell']} | {length} "
+            f"| {results['step']} | {metric} | {results[metric]:.4g} "
+            f"| {results['chance']:.4g} |")
     return "\n".join(lines)
 
 

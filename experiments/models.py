@@ -94,13 +94,19 @@ class SequenceModel(nn.Module):
     def setup(self):
         if self.vocab_size is not None:
             self.embed = nn.Embed(self.vocab_size, self.embed_size)
-        self.recurrent = rec.nn.Recurrent(self.cell)
+        self.recurrent = rec.nn.Recurrent(self.cell, return_carry=True)
         self.readout = nn.Dense(self.output_size or self.vocab_size)
 
     def __call__(self, inputs, lengths_B=None, *, deterministic: bool = True):
+        return self.run(inputs, lengths_B=lengths_B, deterministic=deterministic)[0]
+
+    def run(self, inputs, carry=None, *, lengths_B=None, deterministic: bool = True):
+        """`(outputs, carry)`, continuing from `carry` (zeros when None): with
+        `model.apply(..., method="run")` a prompt is read once and generation
+        goes on one step at a time from its carry (see `experiments.generate`)."""
         xs = inputs if self.vocab_size is None else self.embed(inputs)
-        ys = self.recurrent(xs, lengths=lengths_B, deterministic=deterministic)
-        return self.readout(ys)
+        ys, carry = self.recurrent(xs, carry, lengths=lengths_B, deterministic=deterministic)
+        return self.readout(ys), carry
 
 
 def masked_metrics(outputs_BxTxO, batch, objective: str = "cross_entropy"
@@ -122,3 +128,56 @@ def masked_metrics(outputs_BxTxO, batch, objective: str = "cross_entropy"
     correct = (jnp.argmax(outputs_BxTxO, -1) == batch.targets).astype(jnp.float32)
     return {"loss": masked_mean(losses, batch.mask),
             "answer_accuracy": masked_mean(correct, batch.metric_mask)}
+
+
+class Seq2SeqModel(nn.Module):
+    """Encoder-decoder: source ids `[B, S]` -> target logits `[B, U, V_target]`.
+
+    The encoder reads the source (right-padded to `lengths`) and its final carry
+    is the decoder's initial carry, the blog post's "sequence to sequence" with
+    the whole source summarised in one state. The decoder is trained with teacher
+    forcing: its input at step u is target token u - 1 (`BOS` at u = 0).
+
+    Params: `source_embed`, `encoder/cell`, `target_embed`, `decoder/cell`,
+    `readout`.
+    """
+
+    encoder_cell: rec.Layer
+    decoder_cell: rec.Layer
+    vocab_size: int  # Source tokens.
+    output_size: int  # Target tokens (with PAD = 0, BOS = 1, EOS = 2).
+    embed_size: int
+    bos_id: int = 1
+    objective: str = "cross_entropy"
+
+    def setup(self):
+        self.source_embed = nn.Embed(self.vocab_size, self.embed_size)
+        self.encoder = rec.nn.Recurrent(self.encoder_cell, return_carry=True)
+        self.target_embed = nn.Embed(self.output_size, self.embed_size)
+        self.decoder = rec.nn.Recurrent(self.decoder_cell, return_carry=True)
+        self.readout = nn.Dense(self.output_size)
+
+    def encode(self, source_BxS, lengths_B=None, *, deterministic: bool = True):
+        """The encoder's carry after each source's last valid token."""
+        _, carry = self.encoder(self.source_embed(source_BxS), lengths=lengths_B,
+                                deterministic=deterministic)
+        return carry
+
+    def decode(self, tokens_BxU, carry, *, deterministic: bool = True):
+        """`(logits, carry)` for decoder inputs `tokens_BxU` continuing from `carry`."""
+        ys, carry = self.decoder(self.target_embed(tokens_BxU), carry,
+                                 deterministic=deterministic)
+        return self.readout(ys), carry
+
+    def __call__(self, source_BxS, lengths_B, targets_BxU, *, deterministic: bool = True):
+        carry = self.encode(source_BxS, lengths_B, deterministic=deterministic)
+        bos = jnp.full_like(targets_BxU[:, :1], self.bos_id)
+        inputs = jnp.concatenate([bos, targets_BxU[:, :-1]], axis=1)
+        return self.decode(inputs, carry, deterministic=deterministic)[0]
+
+
+def model_inputs(model: nn.Module, batch) -> tuple:
+    """The positional arguments of `model.apply` / `model.init` for `batch`."""
+    if isinstance(model, Seq2SeqModel):
+        return batch.inputs, batch.lengths, batch.targets
+    return batch.inputs, batch.lengths

@@ -31,7 +31,7 @@ import optax
 import orbax.checkpoint as ocp
 from absl import logging
 
-from experiments import models, tasks, validation
+from experiments import decoding, models, tasks, validation
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import MetricWriter
 
@@ -88,7 +88,12 @@ def build_optimizer(train_config) -> tuple[optax.GradientTransformation, optax.S
     return optimizer, schedule
 
 
-def create_model(config, task, cell) -> models.SequenceModel:
+def create_model(config, task, cell) -> models.SequenceModel | models.Seq2SeqModel:
+    """The model for `task`: encoder-decoder for translation tasks, else a `SequenceModel`."""
+    if getattr(task, "seq2seq", False):
+        return models.Seq2SeqModel(encoder_cell=cell, decoder_cell=cell,
+                                   vocab_size=task.vocab_size, output_size=task.output_size,
+                                   embed_size=config.model.embed_size, bos_id=task.bos_id)
     return models.SequenceModel(cell=cell, vocab_size=task.vocab_size,
                                 embed_size=config.model.embed_size,
                                 output_size=task.output_size, objective=task.objective)
@@ -100,7 +105,7 @@ def create_train_state(config, model, task, tx, seed=None) -> TrainState:
     seed = config.seed if seed is None else seed
     example = task.batch(config.seed, 0, 1)
     params_key, dropout_key = jax.random.split(jax.random.key(seed))
-    params = model.init(params_key, example.inputs, example.lengths)["params"]
+    params = model.init(params_key, *models.model_inputs(model, example))["params"]
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=tx.init(params),
                       dropout_key=jax.random.key_data(dropout_key))
 
@@ -121,7 +126,7 @@ def train_step(state: TrainState, batch, *, model, tx, schedule):
     dropout_rng = jax.random.fold_in(jax.random.wrap_key_data(state.dropout_key), state.step)
 
     def loss_fn(params):
-        logits = model.apply({"params": params}, batch.inputs, batch.lengths,
+        logits = model.apply({"params": params}, *models.model_inputs(model, batch),
                              deterministic=False, rngs={"dropout": dropout_rng})
         metrics = models.masked_metrics(logits, batch, model.objective)
         return metrics["loss"], metrics
@@ -135,9 +140,20 @@ def train_step(state: TrainState, batch, *, model, tx, schedule):
 
 
 def eval_step(params, batch, *, model):
-    logits = model.apply({"params": params}, batch.inputs, batch.lengths)
+    logits = model.apply({"params": params}, *models.model_inputs(model, batch))
     metrics = models.masked_metrics(logits, batch, model.objective)
     return {f"eval_{k}": v for k, v in metrics.items()}
+
+
+def with_language_model_metrics(task, metrics: dict[str, float], prefix: str = ""
+                                ) -> dict[str, float]:
+    """Adds `perplexity` and `bits_per_token` (from the mean cross-entropy per
+    token, `loss`) for language-model tasks; other tasks' metrics are unchanged."""
+    if getattr(task, "language_model", False):
+        loss = metrics[prefix + "loss"]
+        metrics[prefix + "perplexity"] = float(np.exp(min(loss, 80.0)))
+        metrics[prefix + "bits_per_token"] = loss / float(np.log(2.0))
+    return metrics
 
 
 def write_json(path: str, data) -> None:
@@ -277,17 +293,23 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
                                 f"{os.path.join(workdir, 'checkpoints')}"))
                 elapsed = time.perf_counter() - window_start
                 last = {k: float(np.mean([row[k] for row in values])) for k in values[0]}
+                with_language_model_metrics(task, last)
                 last["steps_per_sec"] = len(values) / elapsed
                 last["wall_seconds"] = wall_offset + time.perf_counter() - started
                 writer.write(step, last)
+                headline = (f"  {train_metric} {last[train_metric]:.4g}"
+                            if train_metric in last and train_metric != "loss" else "")
                 logging.info(
-                    "step %d/%d  loss %.4f  %s %.4g  %.1f steps/s  ETA %s",
-                    step, train.steps, last["loss"], train_metric, last[train_metric],
-                    last["steps_per_sec"],
+                    "step %d/%d  loss %.4f%s  %.1f steps/s  ETA %s", step, train.steps,
+                    last["loss"], headline, last["steps_per_sec"],
                     _format_eta((train.steps - step) / last["steps_per_sec"]))
                 window, window_start = [], time.perf_counter()
             if step % train.eval_every == 0 or is_last:
                 evaluation = {k: float(v) for k, v in eval_fn(state.params, eval_batch).items()}
+                with_language_model_metrics(task, evaluation, prefix="eval_")
+                if getattr(task, "seq2seq", False):
+                    evaluation.update(decoding.translation_metrics(
+                        model, state.params, task, eval_batch, task.beam_size))
                 writer.write(step, evaluation)
                 last.update(evaluation)
                 logging.info("step %d  eval_loss %.4f  %s %.4g (chance %.4g)", step,

@@ -162,7 +162,8 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_checkpoint(tmp_p
     ("model.cell", "lstm:peepholes=True", "unknown option in cell spec 'lstm:peepholes=True'; "
                                           "lstm takes: forget_bias, chrono_t_max"),
     ("model.cell", "rnn:activation=swish", "activation must be one of"),
-    ("task.name", "mnist", "unknown task 'mnist'; valid tasks: adding, copying, digits, italy, temporal_order"),
+    ("task.name", "mnist", "unknown task 'mnist'; valid tasks: adding, copying, digits, italy, "
+                           "stdlib_text, temporal_order, translation"),
     ("task.gap", 0, "task.gap must be an integer >= 1, got 0"),
     ("train.steps", 0, "train.steps must be an integer >= 1, got 0"),
     ("train.batch_size", 0, "train.batch_size must be an integer >= 1, got 0"),
@@ -224,6 +225,7 @@ def test_compare_tables_finished_runs(reference_run):
     from experiments import compare
 
     rows = compare.table([reference_run[0]]).splitlines()
-    assert rows[0].startswith("| run | cell | gap |")
+    assert rows[0].startswith("| run | task | cell | T / gap |")
     accuracy = reference_run[1]["eval_answer_accuracy"]
-    assert rows[2] == f"| {reference_run[0]} | lstm | 3 | 20 | {accuracy:.3f} | 0.042 |"
+    assert rows[2] == (f"| {reference_run[0]} | italy | lstm | 3 | 20 | eval_answer_accuracy "
+                       f"| {accuracy:.4g} | 0.04167 |")

@@ -33,13 +33,17 @@ from experiments.tasks.copying import CopyingTask
 from experiments.tasks.digits import DigitsTask
 from experiments.tasks.italy import ItalyTask
 from experiments.tasks.temporal_order import TemporalOrderTask
+from experiments.tasks.text import TextTask
+from experiments.tasks.translation import TranslationTask
 
 TASKS: dict[str, type[Task]] = {
     "adding": AddingTask,
     "copying": CopyingTask,
     "digits": DigitsTask,
     "italy": ItalyTask,
+    "stdlib_text": TextTask,
     "temporal_order": TemporalOrderTask,
+    "translation": TranslationTask,
 }
 
 

@@ -38,6 +38,9 @@ class Task(abc.ABC):
     #: `experiments.models.masked_metrics`), and which direction is better.
     metric: str = "eval_answer_accuracy"
     higher_is_better: bool = True
+    #: Next-token prediction at every step: the evaluation adds `eval_perplexity`
+    #: and `eval_bits_per_token`; `encode` / `decode` turn text into ids and back.
+    language_model: bool = False
 
     @classmethod
     @abc.abstractmethod

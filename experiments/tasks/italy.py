@@ -106,6 +106,7 @@ class ItalyTask(Task):
             raise ValueError(f"task.mode must be 'classify' or 'lm', got {mode!r}")
         self.gap, self.gap_max = int(gap), int(gap if gap_max is None else gap_max)
         self.mode, self.eval_size = mode, int(eval_size)
+        self.language_model = mode == "lm"
         self.words = vocabulary()
         self.ids = {w: i for i, w in enumerate(self.words)}
         self.vocab_size = self.output_size = len(self.words)
@@ -194,6 +195,14 @@ class ItalyTask(Task):
 
     def eval_batch(self, seed: int) -> Batch:
         return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)
+
+    def encode(self, text: str) -> list[int]:
+        """Words to token ids; raises ValueError naming a word not in the vocabulary."""
+        unknown = [w for w in text.split() if w not in self.ids]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not in the Italy task's vocabulary of "
+                             f"{self.vocab_size} words (lower case, '.' as its own word)")
+        return self._encode(text)
 
     def decode(self, ids) -> str:
         """Token ids back to text (padding dropped)."""

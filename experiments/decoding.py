@@ -1,0 +1,140 @@
+"""Decoding with `jax.lax.scan` over the carry: sampling, greedy and beam search.
+
+* `sample`: one-to-many generation from a language model (`SequenceModel`):
+  the prompt is read in one unroll, then each step feeds the sampled token
+  back; temperature and top-k; deterministic for a given key.
+* `greedy` / `beam_search`: target sequences from an encoder-decoder
+  (`Seq2SeqModel`).
+* `translation_metrics`: exact match and corpus BLEU (sacrebleu) of both.
+
+Every loop is a `lax.scan` inside one jitted program, never a Python loop.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def _pick(key, logits, temperature, top_k: int):
+    """A token per row: argmax if temperature == 0, else a sample of softmax(logits / T)
+    restricted to the `top_k` most likely tokens (all when top_k == 0)."""
+    if top_k:
+        kth = jax.lax.top_k(logits, top_k)[0][..., -1:]
+        logits = jnp.where(logits < kth, -jnp.inf, logits)
+    sampled = jax.random.categorical(key, logits / jnp.maximum(temperature, 1e-6))
+    return jnp.where(temperature > 0, sampled, jnp.argmax(logits, -1))
+
+
+@functools.partial(jax.jit, static_argnames=("model", "steps", "top_k"))
+def sample(model, params, prompt_BxP, key, temperature=1.0, *, steps: int, top_k: int = 0):
+    """`steps` tokens `[B, steps]` continuing each prompt row.
+
+    Args:
+      model: a `SequenceModel` (a language model).
+      params: its parameters.
+      prompt_BxP: prompt token ids.
+      key: PRNG key; the same key gives the same samples.
+      temperature: softmax temperature; 0 is greedy.
+      steps: tokens to generate.
+      top_k: sample among the k most likely tokens only (0: all).
+    """
+    variables = {"params": params}
+    logits, carry = model.apply(variables, prompt_BxP, method="run")
+
+    def step(state, step_key):
+        carry, logits = state
+        token = _pick(step_key, logits, temperature, top_k)
+        logits, carry = model.apply(variables, token[:, None], carry, method="run")
+        return (carry, logits[:, 0]), token
+
+    _, tokens = jax.lax.scan(step, (carry, logits[:, -1]), jax.random.split(key, steps))
+    return tokens.T
+
+
+@functools.partial(jax.jit, static_argnames=("model", "steps"))
+def greedy(model, params, source_BxS, lengths_B, *, steps: int):
+    """Greedy target ids `[B, steps]` from an encoder-decoder (read up to the first EOS)."""
+    variables = {"params": params}
+    carry = model.apply(variables, source_BxS, lengths_B, method="encode")
+
+    def step(state, _):
+        carry, token = state
+        logits, carry = model.apply(variables, token[:, None], carry, method="decode")
+        token = jnp.argmax(logits[:, 0], -1).astype(jnp.int32)
+        return (carry, token), token
+
+    bos = jnp.full(source_BxS.shape[:1], model.bos_id, jnp.int32)
+    _, tokens = jax.lax.scan(step, (carry, bos), None, length=steps)
+    return tokens.T
+
+
+@functools.partial(jax.jit, static_argnames=("model", "steps", "beam_size", "eos_id"))
+def beam_search(model, params, source_BxS, lengths_B, *, steps: int, beam_size: int,
+                eos_id: int):
+    """The most likely target ids `[B, steps]` found by beam search, and their log-probs.
+
+    Each of `beam_size` hypotheses per sentence is extended by every token;
+    the `beam_size` best continuations (sum of log-probabilities) survive.
+    A hypothesis that emitted EOS is finished: it keeps its score and emits
+    EOS from then on.
+    """
+    variables = {"params": params}
+    B, K = source_BxS.shape[0], beam_size
+    carry = model.apply(variables, source_BxS, lengths_B, method="encode")
+    carry = jax.tree.map(lambda c: jnp.repeat(c, K, axis=0), carry)  # [B * K, ...]
+    # Only the first beam is live at the start, so the K first picks are distinct.
+    scores = jnp.tile(jnp.array([0.0] + [-jnp.inf] * (K - 1)), (B, 1))
+    tokens = jnp.full((B * K,), model.bos_id, jnp.int32)
+    finished = jnp.zeros((B, K), bool)
+    rows = jnp.arange(B)[:, None]
+
+    def step(state, _):
+        carry, tokens, scores, finished = state
+        logits, carry = model.apply(variables, tokens[:, None], carry, method="decode")
+        log_probs = jax.nn.log_softmax(logits[:, 0]).reshape(B, K, -1)
+        vocab = log_probs.shape[-1]
+        only_eos = jnp.full((vocab,), -jnp.inf).at[eos_id].set(0.0)
+        log_probs = jnp.where(finished[..., None], only_eos, log_probs)
+        candidates = (scores[..., None] + log_probs).reshape(B, K * vocab)
+        scores, index = jax.lax.top_k(candidates, K)
+        parent, token = index // vocab, (index % vocab).astype(jnp.int32)
+        carry = jax.tree.map(
+            lambda c: c.reshape(B, K, *c.shape[1:])[rows, parent].reshape(c.shape), carry)
+        finished = finished[rows, parent] | (token == eos_id)
+        return (carry, token.reshape(-1), scores, finished), (token, parent)
+
+    (_, _, scores, _), (history, parents) = jax.lax.scan(
+        step, (carry, tokens, scores, finished), None, length=steps)
+
+    def backtrack(beam, step_history):  # Follows parent pointers from the last step.
+        token, parent = step_history
+        return parent[jnp.arange(B), beam], token[jnp.arange(B), beam]
+
+    best = jnp.argmax(scores, -1)
+    _, sequence = jax.lax.scan(backtrack, best, (history, parents), reverse=True)
+    return sequence.T, scores[jnp.arange(B), best]
+
+
+def translation_metrics(model, params, task, batch, beam_size: int = 4,
+                        prefix: str = "eval_") -> dict[str, float]:
+    """Exact match and corpus BLEU of greedy and beam-search decoding on `batch`."""
+    import sacrebleu
+
+    references = [task.decode(row) for row in np.asarray(batch.targets)]
+    steps = batch.targets.shape[1]
+    outputs = {"": greedy(model, params, batch.inputs, batch.lengths, steps=steps)}
+    if beam_size > 1:
+        outputs["beam_"] = beam_search(model, params, batch.inputs, batch.lengths, steps=steps,
+                                       beam_size=beam_size, eos_id=task.eos_id)[0]
+    metrics = {}
+    for name, ids in outputs.items():
+        hypotheses = [task.decode(row) for row in np.asarray(ids)]
+        exact = np.mean([h == r for h, r in zip(hypotheses, references, strict=True)])
+        metrics[f"{prefix}{name}exact_match"] = float(exact)
+        metrics[f"{prefix}{name}bleu"] = float(
+            sacrebleu.corpus_bleu(hypotheses, [references]).score)
+    return metrics
