@@ -43,7 +43,11 @@ def _fail(message) -> None:
                 and f".{key}" in a.split("=")[0]]
         message = (f"unknown config key {key!r}" + (f" in {flag[0]}" if flag else "")
                    + (f"; {hint.group()}" if hint else ""))
-    lines = [line.strip() for line in str(message).strip().splitlines() if line.strip()]
+    text = str(message)
+    if "Traceback (most recent call last)" in text:  # A config file that raised: its error.
+        last = [line for line in text.strip().splitlines() if line.strip()][-1]
+        text = f"{text.split('Traceback')[0].strip()} {last.strip()}"
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     print(f"error: {' '.join(lines) or 'invalid arguments'}", file=sys.stderr)
     sys.exit(2)
 

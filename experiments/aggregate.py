@@ -127,6 +127,19 @@ def markdown(rows: list[dict], command: str | None = None, unfinished=()) -> str
     return "\n".join(lines) + "\n"
 
 
+def _finish(fig, ax, run, xlabel, title, plot_dir, name):
+    """Baseline (dashed), labels, log scale for errors, legend; saves PNG and PDF."""
+    ax.axhline(run["baseline"], color="k", linestyle="--",
+               label=f"baseline ({run['baseline']:.3g})")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(run["metric"])
+    if not run["higher_is_better"]:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    plots._save(fig, plot_dir, name)
+
+
 def _plot_vs_length(runs, task, plot_dir):
     import matplotlib.pyplot as plt
     mine = [r for r in runs if r["task"] == task]
@@ -143,15 +156,9 @@ def _plot_vs_length(runs, task, plot_dir):
         high = np.array([np.max(by_length[t]) for t in lengths]) - mean
         ax.errorbar(lengths, mean, yerr=[low, high], marker="o", capsize=3,
                     color=plots.COLORS[i % len(plots.COLORS)], label=cell)
-    baseline = mine[0]["baseline"]
-    ax.axhline(baseline, color="k", linestyle="--", label=f"baseline ({baseline:.3g})")
-    ax.set_xlabel("sequence length T")
-    ax.set_ylabel(mine[0]["metric"])
-    if not mine[0]["higher_is_better"]:
-        ax.set_yscale("log")
-    ax.set_title(f"{task}: final {mine[0]['metric']} (mean, min-max over seeds)")
-    ax.legend(fontsize=8)
-    plots._save(fig, plot_dir, f"{task}_vs_length")
+    _finish(fig, ax, mine[0], "sequence length T",
+            f"{task}: final {mine[0]['metric']} (mean, min-max over seeds)",
+            plot_dir, f"{task}_vs_length")
 
 
 def _plot_curves(runs, task, length, plot_dir):
@@ -167,16 +174,9 @@ def _plot_curves(runs, task, length, plot_dir):
         steps = [s for s, _ in curves[0][:size]]
         values = np.array([[v for _, v in c[:size]] for c in curves])
         plots._band(ax, steps, values, plots.COLORS[i % len(plots.COLORS)], cell)
-    baseline = mine[0]["baseline"]
-    ax.axhline(baseline, color="k", linestyle="--", label=f"baseline ({baseline:.3g})")
-    ax.set_xlabel("training step")
-    ax.set_ylabel(mine[0]["metric"])
-    if not mine[0]["higher_is_better"]:
-        ax.set_yscale("log")
     suffix = "" if length is None else f" T={length}"
-    ax.set_title(f"{task}{suffix}: held-out {mine[0]['metric']}")
-    ax.legend(fontsize=8)
-    plots._save(fig, plot_dir, f"{task}{'' if length is None else f'_T{length}'}_curves")
+    _finish(fig, ax, mine[0], "training step", f"{task}{suffix}: held-out {mine[0]['metric']}",
+            plot_dir, f"{task}{'' if length is None else f'_T{length}'}_curves")
 
 
 def write(sweepdir: str, command: str | None = None) -> list[dict]:

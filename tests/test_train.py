@@ -196,6 +196,12 @@ def test_workdir_with_another_config_is_refused(reference_run):
     (["--config.model.hidden_size=big"], "error: flag --config.model.hidden_size=big"),
     (["--config=experiments/configs/nope.py"], "No such file or directory"),
     (["--workdir=README.md"], "error: workdir 'README.md' is a file"),
+    (["--config=experiments/configs/adding.py:big"], "ValueError: variant must be 'single' or "
+                                                     "'sweep', got 'big'"),
+    (["--config=experiments/configs/adding.py:sweep", "--sweep_index=27"],
+     "error: --sweep_index=27 is out of range; the sweep has 27 points (0-26)"),
+    (["--config=experiments/configs/adding.py", "--sweep_index=0"],
+     "error: --sweep_index=0 needs a config with sweep axes"),
 ])
 def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message):
     workdir = [] if any(a.startswith("--workdir") for a in args) else [

@@ -51,3 +51,11 @@ def sweep(cells=(), lengths=(), learning_rates=(), seeds=()):
     config.learning_rates = tuple(learning_rates)  # Values of train.learning_rate.
     config.seeds = tuple(seeds)  # Values of seed.
     return config
+
+
+def with_variant(config, variant: str, **grid):
+    """`config` as one run (variant "single") or as the sweep `grid` (variant "sweep")."""
+    if variant not in ("single", "sweep"):
+        raise ValueError(f"variant must be 'single' or 'sweep', got {variant!r}")
+    config.sweep = sweep(**grid) if variant == "sweep" else sweep()
+    return config

@@ -28,10 +28,5 @@ def get_config(variant: str = "single"):
     config.model = common.model(cell="lstm", hidden_size=64, embed_size=16)
     config.train = common.train(steps=2000, batch_size=64, learning_rate=3e-3,
                                 log_every=100, eval_every=250, checkpoint_every=500)
-    config.sweep = common.sweep()
-    if variant == "sweep":
-        config.sweep = common.sweep(cells=("rnn", "lstm", "gru"), lengths=(100, 200),
-                                    seeds=(0, 1, 2))
-    elif variant != "single":
-        raise ValueError(f"variant must be 'single' or 'sweep', got {variant!r}")
-    return config
+    return common.with_variant(config, variant, cells=("rnn", "lstm", "gru"), lengths=(100, 200),
+                               seeds=(0, 1, 2))

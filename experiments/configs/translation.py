@@ -25,7 +25,7 @@ def get_config():
     config.task = ml_collections.ConfigDict()
     config.task.name = "translation"
     config.task.gap = 4  # Source sentences have key-to-answer gaps in [gap, gap_max].
-    config.task.gap_max = 10
+    config.task.gap_max = 20
     config.task.reverse_source = False  # Feed the source backwards (Sutskever et al. 2014).
     config.task.eval_size = 256  # Held-out sentences.
     config.task.beam_size = 4  # Beam search width at evaluation (1: greedy only).

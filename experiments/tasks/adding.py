@@ -16,19 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.tasks.base import (
-    EVAL_STREAM,
-    TRAIN_STREAM,
-    Batch,
-    Task,
-    check_integer,
-    full_lengths,
-)
+from experiments.tasks.base import Batch, GeneratedTask, check_integer, full_lengths
 
 BASELINE_MSE = 1.0 / 6.0  # Var(U1 + U2) for independent U(0, 1) values.
 
 
-class AddingTask(Task):
+class AddingTask(GeneratedTask):
     """Batches of the adding problem (see the module docstring).
 
     Args:
@@ -65,9 +58,3 @@ class AddingTask(Task):
         mask[:, -1] = 1.0
         return Batch(np.stack([values, markers], -1), targets, mask, mask.copy(),
                      full_lengths(batch_size, steps))
-
-    def batch(self, seed: int, step: int, batch_size: int) -> Batch:
-        return self._batch(self.rng(seed, TRAIN_STREAM, step), batch_size)
-
-    def eval_batch(self, seed: int) -> Batch:
-        return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)

@@ -60,6 +60,23 @@ class Task(abc.ABC):
         return np.random.default_rng([seed, stream, step])
 
 
+class GeneratedTask(Task):
+    """A task whose batches are drawn fresh from a generator: the training batch of
+    step k and the evaluation set come from disjoint streams of `Task.rng`."""
+
+    eval_size: int
+
+    @abc.abstractmethod
+    def _batch(self, rng: np.random.Generator, batch_size: int) -> Batch:
+        """`batch_size` fresh examples drawn with `rng`."""
+
+    def batch(self, seed: int, step: int, batch_size: int) -> Batch:
+        return self._batch(self.rng(seed, TRAIN_STREAM, step), batch_size)
+
+    def eval_batch(self, seed: int) -> Batch:
+        return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)
+
+
 def check_integer(name: str, value, minimum: int = 1) -> int:
     """`value` as an int, or ValueError naming `name`, the value and the bound."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:

@@ -20,14 +20,7 @@ import math
 
 import numpy as np
 
-from experiments.tasks.base import (
-    EVAL_STREAM,
-    TRAIN_STREAM,
-    Batch,
-    Task,
-    check_integer,
-    full_lengths,
-)
+from experiments.tasks.base import Batch, GeneratedTask, check_integer, full_lengths
 
 BLANK, DELIMITER = 0, 9
 CATEGORIES = 8
@@ -39,7 +32,7 @@ def baseline_loss(length: int) -> float:
     return SYMBOLS * math.log(CATEGORIES) / (length + 2 * SYMBOLS)
 
 
-class CopyingTask(Task):
+class CopyingTask(GeneratedTask):
     """Batches of the copy memory task (see the module docstring).
 
     Args:
@@ -73,9 +66,3 @@ class CopyingTask(Task):
         metric_mask[:, -SYMBOLS:] = 1.0
         return Batch(inputs, targets, np.ones((batch_size, steps), np.float32), metric_mask,
                      full_lengths(batch_size, steps))
-
-    def batch(self, seed: int, step: int, batch_size: int) -> Batch:
-        return self._batch(self.rng(seed, TRAIN_STREAM, step), batch_size)
-
-    def eval_batch(self, seed: int) -> Batch:
-        return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)

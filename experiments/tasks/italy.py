@@ -34,7 +34,7 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import EVAL_STREAM, TRAIN_STREAM, Batch, Task, check_integer
+from experiments.tasks.base import Batch, GeneratedTask, check_integer
 
 COUNTRIES_AND_LANGUAGES = (
     ("italy", "italian"), ("norway", "norwegian"), ("france", "french"),
@@ -82,7 +82,7 @@ def vocabulary() -> tuple[str, ...]:
     return tuple(words)
 
 
-class ItalyTask(Task):
+class ItalyTask(GeneratedTask):
     """Batches of the Italy task (see the module docstring).
 
     Args:
@@ -189,12 +189,6 @@ class ItalyTask(Task):
             else:
                 mask[b, n - 1] = 1.0
         return Batch(inputs, targets, mask, metric_mask, lengths)
-
-    def batch(self, seed: int, step: int, batch_size: int) -> Batch:
-        return self._batch(self.rng(seed, TRAIN_STREAM, step), batch_size)
-
-    def eval_batch(self, seed: int) -> Batch:
-        return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)
 
     def encode(self, text: str) -> list[int]:
         """Words to token ids; raises ValueError naming a word not in the vocabulary."""

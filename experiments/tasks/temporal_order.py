@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.tasks.base import EVAL_STREAM, TRAIN_STREAM, Batch, Task, check_integer
+from experiments.tasks.base import Batch, GeneratedTask, check_integer
 
 SYMBOLS = ("<pad>", "a", "b", "c", "d", "E", "B", "X", "Y")
 START, TRIGGER, X, Y = 5, 6, 7, 8
 CLASSES = ("XX", "XY", "YX", "YY")
 
 
-class TemporalOrderTask(Task):
+class TemporalOrderTask(GeneratedTask):
     """Batches of the temporal order problem (see the module docstring).
 
     Args:
@@ -63,9 +63,3 @@ class TemporalOrderTask(Task):
         mask = np.zeros((batch_size, steps), np.float32)
         mask[rows, lengths - 1] = 1.0
         return Batch(inputs, targets, mask, mask.copy(), lengths)
-
-    def batch(self, seed: int, step: int, batch_size: int) -> Batch:
-        return self._batch(self.rng(seed, TRAIN_STREAM, step), batch_size)
-
-    def eval_batch(self, seed: int) -> Batch:
-        return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)

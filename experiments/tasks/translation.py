@@ -32,7 +32,7 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import EVAL_STREAM, TRAIN_STREAM, Batch, Task, check_integer
+from experiments.tasks.base import Batch, GeneratedTask, check_integer
 from experiments.tasks.italy import ItalyTask
 
 PAD, BOS, EOS = 0, 1, 2
@@ -44,7 +44,7 @@ def to_mirrorese(words: list[str]) -> list[str]:
     return [w.translate(VOWEL_SHIFT) for w in reversed(words)]
 
 
-class TranslationTask(Task):
+class TranslationTask(GeneratedTask):
     """English -> Mirrorese on Italy-task sentences (see the module docstring).
 
     Args:
@@ -105,12 +105,6 @@ class TranslationTask(Task):
             targets[b, :len(target)] = target
             mask[b, :len(target)] = 1.0
         return Batch(inputs, targets, mask, mask.copy(), lengths)
-
-    def batch(self, seed: int, step: int, batch_size: int) -> Batch:
-        return self._batch(self.rng(seed, TRAIN_STREAM, step), batch_size)
-
-    def eval_batch(self, seed: int) -> Batch:
-        return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)
 
     def encode(self, text: str) -> list[int]:
         """An English sentence to source ids (reversed if the task reverses sources)."""
