@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # because the shape letters (B, T, I, H) are the project's names for axes.
 RUFF := $(PY) -m ruff check --select E,F,W,I,B,UP --ignore E741 --line-length 100 --target-version py311
 
-.PHONY: run test lint demo clean
+.PHONY: run test lint demo benchmarks clean
 
 # A small version of the vanishing-gradient study (RNN, LSTM and chrono-initialised LSTM on
 # the Italy task at gaps 4-32, three seeds each), then the headline plot copied for the README.
@@ -23,6 +23,19 @@ run: $(RUN_STAMP)
 
 demo: $(RUN_STAMP)
 	$(PY) -m experiments.demo
+
+# Every sweep behind docs/benchmarks.md, one point after another (hours on a laptop CPU;
+# interrupted, it resumes), then one summary of them all in runs/benchmarks/summary.md.
+BENCH := runs/benchmarks
+benchmarks: $(TEST_STAMP)
+	$(PY) launch.py --config=experiments/configs/adding.py:sweep --workdir=$(BENCH)/adding
+	$(PY) launch.py --config=experiments/configs/copying.py:sweep --workdir=$(BENCH)/copying
+	$(PY) launch.py --config=experiments/configs/digits.py:sweep --workdir=$(BENCH)/digits
+	$(PY) launch.py --config=experiments/configs/digits.py:permuted_sweep \
+		--workdir=$(BENCH)/digits-permuted
+	$(PY) launch.py --config=experiments/configs/temporal_order.py:sweep \
+		--workdir=$(BENCH)/temporal-order
+	$(PY) -m experiments.aggregate $(BENCH)
 
 # One pytest worker per core, whole files per worker (JAX compiles dominate; on 2 cores this
 # takes the suite from about 4m50s to 3m15s).

@@ -26,8 +26,8 @@ def get_config(variant: str = "stdlib"):
         config.task.name = "stdlib_text"
         config.task.length = 128  # T, characters per training window.
         config.task.eval_size = 256  # Held-out windows evaluated.
-        config.model = common.model(cell="lstm", hidden_size=256, embed_size=32)
-        config.train = common.train(steps=2000, batch_size=32, learning_rate=3e-3,
+        config.model = common.model(cell="lstm", hidden_size=128, embed_size=32)
+        config.train = common.train(steps=1500, batch_size=32, learning_rate=3e-3,
                                     log_every=100, eval_every=500, checkpoint_every=500)
     elif variant == "italy":
         config.task.name = "italy"

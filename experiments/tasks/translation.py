@@ -15,8 +15,13 @@ Because of (2), the first output word depends on the last input word and
 the last output word on the first input word: an encoder must carry the
 whole source in its final state, exactly the setting of the blog post's
 sequence-to-sequence mode. `reverse_source=True` feeds the source backwards
-(Sutskever et al. 2014), which turns the word order monotone and the
-dependencies short.
+(the trick of Sutskever et al. 2014). Here that works the other way round:
+for English -> French, reversing the source puts the first source word next
+to the first target word; for Mirrorese, whose order is already reversed,
+the reversed source is read in target order, so the first output word
+depends on the first word the encoder read, as far back as it can be (the
+unreversed English -> French case). Comparing the two shows what the trick
+buys.
 
 Batches: `inputs [B, S]` source ids (right-padded, `lengths` the source
 lengths), `targets [B, U]` target ids ending in EOS, `mask` = `metric_mask`
