@@ -31,7 +31,7 @@ import optax
 import orbax.checkpoint as ocp
 from absl import logging
 
-from experiments import decoding, models, tasks, validation
+from experiments import decoding, models, sharding, tasks, validation
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import MetricWriter
 
@@ -241,6 +241,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
       task's headline metric (e.g. "eval_mse", False for the adding problem).
     """
     task, cell = build(config)
+    mesh = sharding.make_mesh(config.get("mesh"), config.train.batch_size)
     prepare_workdir(config, workdir)
     train = config.train
     os.makedirs(workdir, exist_ok=True)
@@ -249,6 +250,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     model = create_model(config, task, cell)
     tx, schedule = build_optimizer(train)
     state = create_train_state(config, model, task, tx)
+    state_sharding = sharding.state_shardings(mesh, state)
+    state = jax.device_put(state, state_sharding)
     checkpoints = _checkpoint_manager(workdir, train)
     latest = checkpoints.latest_step()
     if latest is not None:
@@ -261,18 +264,21 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
         with open(results_path) as f:
             return json.load(f)
 
+    data_sharding, metric_sharding = sharding.batch_sharding(mesh), sharding.replicated(mesh)
     step_fn = jax.jit(functools.partial(train_step, model=model, tx=tx, schedule=schedule),
-                      donate_argnums=0)
-    eval_fn = jax.jit(functools.partial(eval_step, model=model))
+                      in_shardings=(state_sharding, data_sharding),
+                      out_shardings=(state_sharding, metric_sharding), donate_argnums=0)
+    eval_fn = jax.jit(functools.partial(eval_step, model=model), out_shardings=metric_sharding)
     eval_batch = task.eval_batch(config.seed)
+    eval_batch = jax.device_put(eval_batch, sharding.eval_sharding(mesh, len(eval_batch.lengths)))
     writer = MetricWriter(workdir, resume_step=step)
     # Training time (compiles included) summed over every session of this run.
     wall_offset = max((row["wall_seconds"] for row in writer.rows if "wall_seconds" in row),
                       default=0.0)
     started = time.perf_counter()
     train_metric = task.metric.removeprefix("eval_")
-    batches = prefetched(lambda i: task.batch(config.seed, i, train.batch_size), step,
-                         train.steps)
+    batches = prefetched(lambda i: jax.device_put(task.batch(config.seed, i, train.batch_size),
+                                                  data_sharding), step, train.steps)
     window, window_start, last = [], time.perf_counter(), {}
     try:
         for batch in batches:

@@ -54,6 +54,9 @@ def validate_training(config) -> None:
     number("train.grad_clip_norm", train.grad_clip_norm)
     for name in ("log_every", "eval_every", "checkpoint_every", "keep_checkpoints"):
         integer(f"train.{name}", train[name])
+    if "mesh" in config:
+        integer("mesh.data", config.mesh.data, minimum=0)
+        integer("mesh.model", config.mesh.model)
     if train.checkpoint_every % train.log_every:
         raise ConfigError(
             f"train.checkpoint_every ({train.checkpoint_every}) must be a multiple of "

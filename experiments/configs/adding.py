@@ -29,5 +29,6 @@ def get_config(variant: str = "single"):
     config.model = common.model(cell="lstm", hidden_size=64)
     config.train = common.train(steps=2000, batch_size=64, learning_rate=3e-3,
                                 log_every=100, eval_every=250, checkpoint_every=500)
+    config.mesh = common.mesh()
     return common.with_variant(config, variant, cells=("rnn", "lstm", "gru"),
                                lengths=(100, 200, 400), seeds=(0, 1, 2))

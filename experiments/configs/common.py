@@ -39,6 +39,14 @@ def train(steps: int = 600, batch_size: int = 64, learning_rate: float = 3e-3,
     return config
 
 
+def mesh():
+    """Devices of a run (see experiments/sharding.py): data parallel over all by default."""
+    config = ml_collections.ConfigDict()
+    config.data = 0  # Devices the batch is split over; 0: all that `model` leaves.
+    config.model = 1  # Devices each parameter's last axis is split over (wide models).
+    return config
+
+
 def sweep(cells=(), lengths=(), learning_rates=(), seeds=()):
     """A grid of runs: every combination of the non-empty axes (empty = the config's value).
 

@@ -35,6 +35,7 @@ def get_config(variant: str = "sequential"):
     config.model = common.model(cell="lstm", hidden_size=64)
     config.train = common.train(steps=1500, batch_size=64, learning_rate=3e-3,
                                 log_every=100, eval_every=250, checkpoint_every=500)
+    config.mesh = common.mesh()
     config.sweep = common.sweep()
     if variant.endswith("sweep"):
         config.sweep = common.sweep(cells=("rnn", "lstm", "gru"), seeds=(0, 1, 2))

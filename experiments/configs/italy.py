@@ -24,5 +24,6 @@ def get_config():
 
     config.model = common.model()
     config.train = common.train()
+    config.mesh = common.mesh()
     config.sweep = common.sweep()
     return config

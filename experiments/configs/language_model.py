@@ -40,5 +40,6 @@ def get_config(variant: str = "stdlib"):
                                     log_every=100, eval_every=500, checkpoint_every=500)
     else:
         raise ValueError(f"variant must be 'stdlib' or 'italy', got {variant!r}")
+    config.mesh = common.mesh()
     config.sweep = common.sweep()
     return config

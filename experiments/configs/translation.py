@@ -35,5 +35,6 @@ def get_config():
     config.model = common.model(cell="lstm", hidden_size=128, embed_size=32)
     config.train = common.train(steps=1500, batch_size=64, learning_rate=3e-3,
                                 log_every=100, eval_every=500, checkpoint_every=500)
+    config.mesh = common.mesh()
     config.sweep = common.sweep()
     return config
