@@ -9,6 +9,8 @@ With no flags it runs the default experiment into runs/<config>-<timestamp>/.
 Running the same command with the same --workdir resumes from its checkpoint.
 A config with sweep axes runs its whole grid, or with --sweep_index=N only
 point N (one task of a cluster array job); --sweep_list prints the grid.
+Several processes form one data-parallel run with --coordinator_address,
+--num_processes and --process_id (or --distributed on SLURM / TPU pods).
 Bad flags, config values or workdirs give one line on stderr and exit code 2.
 """
 
@@ -26,6 +28,14 @@ _DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 _WORKDIR = flags.DEFINE_string(
     "workdir", None, "Directory for checkpoints, metrics and plots "
     "(default: runs/<config name>-<timestamp>).")
+_COORDINATOR = flags.DEFINE_string(
+    "coordinator_address", None, "host:port of process 0, for a run of several processes "
+    "(hosts) joined by jax.distributed; with --num_processes and --process_id.")
+_NUM_PROCESSES = flags.DEFINE_integer("num_processes", None, "Processes in the run.")
+_PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index, from 0.")
+_DISTRIBUTED = flags.DEFINE_boolean(
+    "distributed", False, "Join a multi-process run whose settings JAX reads from the "
+    "cluster (SLURM, TPU pod slices, Open MPI): jax.distributed.initialize().")
 _SWEEP_INDEX = flags.DEFINE_integer(
     "sweep_index", None, "Run only this point of the config's sweep grid (0-based), in "
     "WORKDIR/<point name>; for array jobs. Aggregate with python -m experiments.aggregate.")
@@ -64,9 +74,30 @@ def _only_our_info(record) -> bool:
     return record.levelno >= python_logging.WARNING or "orbax" not in record.pathname
 
 
+def _initialize_distributed() -> None:
+    given = [_COORDINATOR.value is not None, _NUM_PROCESSES.value is not None,
+             _PROCESS_ID.value is not None]
+    if not any(given) and not _DISTRIBUTED.value:
+        return
+    if any(given) and not all(given):
+        _fail("--coordinator_address, --num_processes and --process_id go together; "
+              "give all three (or --distributed to read them from the cluster)")
+    if all(given) and not (_NUM_PROCESSES.value >= 1
+                           and 0 <= _PROCESS_ID.value < _NUM_PROCESSES.value):
+        _fail(f"--process_id={_PROCESS_ID.value} must be in [0, --num_processes="
+              f"{_NUM_PROCESSES.value})")
+    from experiments import sharding
+    try:
+        sharding.initialize_distributed(_COORDINATOR.value, _NUM_PROCESSES.value,
+                                        _PROCESS_ID.value)
+    except (RuntimeError, ValueError) as e:
+        _fail(f"jax.distributed.initialize failed: {e}")
+
+
 def main(argv):
     if len(argv) > 1:
         _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    _initialize_distributed()
     import jax
 
     from experiments import runner

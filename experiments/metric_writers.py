@@ -54,3 +54,18 @@ class MetricWriter:
     def close(self) -> None:
         self._file.close()
         self._tensorboard.close()
+
+
+class ReadOnlyWriter:
+    """What processes other than process 0 hold in a multi-process run: the rows of
+    earlier sessions, and writes that go nowhere (process 0 writes the files)."""
+
+    def __init__(self, workdir: str, resume_step: int = 0):
+        self.rows = [row for row in read_metrics(os.path.join(workdir, "metrics.jsonl"))
+                     if row["step"] <= resume_step]
+
+    def write(self, step: int, metrics: dict[str, float]) -> None:
+        del step, metrics
+
+    def close(self) -> None:
+        pass

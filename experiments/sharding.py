@@ -11,6 +11,13 @@ A run's devices form a `jax.sharding.Mesh` with axes `("data", "model")`:
 `jax.jit` with these shardings compiles one program for all devices: XLA
 inserts the gradient all-reduce. On one device the mesh is 1 x 1 and the
 program is the single-device one.
+
+Several processes (hosts) form one run with `initialize_distributed` (launch.py's
+`--coordinator_address`, `--num_processes`, `--process_id`, or `--distributed` to
+let JAX read them from SLURM, a TPU pod or Open MPI): the mesh then spans every
+process's devices, each process builds the same global batch (a pure function of
+seed and step) and feeds its own devices' slices, Orbax saves and restores the
+sharded state from every process, and only process 0 writes metrics and results.
 """
 
 from __future__ import annotations
@@ -23,6 +30,18 @@ from jax.sharding import PartitionSpec as P
 from experiments.errors import ConfigError
 
 AXES = ("data", "model")
+
+
+def initialize_distributed(coordinator_address: str | None = None,
+                           num_processes: int | None = None,
+                           process_id: int | None = None) -> None:
+    """Joins a multi-process run (before any other JAX call); all None: auto-detect.
+
+    On CPU the processes exchange gradients over Gloo; GPUs and TPUs use their own
+    collectives.
+    """
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(coordinator_address, num_processes, process_id)
 
 
 def make_mesh(mesh_config, batch_size: int, devices=None) -> Mesh:

@@ -24,6 +24,7 @@ import numbers
 import os
 from typing import Any
 
+import jax
 import ml_collections
 from absl import logging
 
@@ -139,6 +140,8 @@ def _record_grid(config, grid: list[Point], workdir: str) -> None:
     for point in grid:  # Point workdirs that exist must hold the same runs.
         train.prepare_workdir(point_config(config, point), os.path.join(workdir, point.name))
     os.makedirs(workdir, exist_ok=True)
+    if jax.process_index() != 0:  # A multi-process run: process 0 writes.
+        return
     # Array-job tasks may write it at once: each writes its own file, then renames.
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
@@ -173,7 +176,7 @@ def run(config, workdir: str, index: int | None = None, command: str | None = No
             logging.warning("Sweep point %s stopped: %s", point.name, e)
             failures.append(f"{point.name} ({e})")
     from experiments import aggregate
-    summary = aggregate.write(workdir, command=command)
+    summary = aggregate.write(workdir, command=command) if jax.process_index() == 0 else []
     if failures:
         raise NonFiniteLossError(f"{len(failures)} of {len(grid)} sweep points stopped on a "
                                  f"non-finite loss: {'; '.join(failures)}. The others are "

@@ -33,7 +33,7 @@ from absl import logging
 
 from experiments import decoding, models, sharding, tasks, validation
 from experiments.errors import ConfigError, NonFiniteLossError
-from experiments.metric_writers import MetricWriter
+from experiments.metric_writers import MetricWriter, ReadOnlyWriter
 
 # Wall-clock metrics: they differ between a resumed and an uninterrupted run.
 TIMING_METRICS = ("steps_per_sec", "wall_seconds")
@@ -244,8 +244,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     mesh = sharding.make_mesh(config.get("mesh"), config.train.batch_size)
     prepare_workdir(config, workdir)
     train = config.train
+    primary = jax.process_index() == 0  # In a multi-process run, only process 0 writes files.
     os.makedirs(workdir, exist_ok=True)
-    write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
+    if primary:
+        write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
 
     model = create_model(config, task, cell)
     tx, schedule = build_optimizer(train)
@@ -271,7 +273,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     eval_fn = jax.jit(functools.partial(eval_step, model=model), out_shardings=metric_sharding)
     eval_batch = task.eval_batch(config.seed)
     eval_batch = jax.device_put(eval_batch, sharding.eval_sharding(mesh, len(eval_batch.lengths)))
-    writer = MetricWriter(workdir, resume_step=step)
+    writer = (MetricWriter if primary else ReadOnlyWriter)(workdir, resume_step=step)
     # Training time (compiles included) summed over every session of this run.
     wall_offset = max((row["wall_seconds"] for row in writer.rows if "wall_seconds" in row),
                       default=0.0)
@@ -330,5 +332,6 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
         checkpoints.close()
     results = {**last, "chance": task.chance, "step": step, "metric": task.metric,
                "higher_is_better": task.higher_is_better}
-    write_json(results_path, results)
+    if primary:
+        write_json(results_path, results)
     return results
