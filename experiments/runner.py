@@ -17,6 +17,10 @@ def run(config, workdir: str, command: str | None = None, sweep_index: int | Non
     if config.experiment not in EXPERIMENTS:
         raise ConfigError(f"experiment must be one of {', '.join(EXPERIMENTS)}; "
                           f"got {config.experiment!r}")
+    import jax
+    if jax.process_count() > 1 and config.experiment != "train":
+        raise ConfigError(f"experiment {config.experiment!r} runs in one process; runs of "
+                          f"{jax.process_count()} processes support experiment 'train'")
     from experiments import sweep
     if sweep.is_sweep(config):
         return sweep.run(config, workdir, sweep_index, command)

@@ -96,3 +96,17 @@ def test_incomplete_process_flags_are_one_error(tmp_path):
         "error: --coordinator_address, --num_processes and --process_id go together; give all "
         "three (or --distributed to read them from the cluster)")
     assert not os.path.exists(tmp_path / "run")
+
+
+def test_only_training_runs_across_processes(monkeypatch, tmp_path):
+    import jax
+
+    from experiments import runner
+    from experiments.configs import vanishing
+    from experiments.errors import ConfigError
+
+    monkeypatch.setattr(jax, "process_count", lambda: 2)
+    with pytest.raises(ConfigError, match="experiment 'vanishing' runs in one process; runs "
+                                          "of 2 processes support experiment 'train'"):
+        runner.run(vanishing.get_config("small"), str(tmp_path / "study"))
+    assert not os.path.exists(tmp_path / "study")
