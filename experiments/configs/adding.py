@@ -18,11 +18,11 @@ from experiments.configs import common
 def get_config(variant: str = "single"):
     """`variant`: "single" (one run) or "sweep" (cells x lengths x seeds)."""
     config = ml_collections.ConfigDict()
-    config.experiment = "train"
-    config.seed = 0
+    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
+    config.seed = 0  # Seeds parameters, dropout and the data stream.
 
     config.task = ml_collections.ConfigDict()
-    config.task.name = "adding"
+    config.task.name = "adding"  # A task from experiments.tasks.TASKS.
     config.task.length = 200  # T, steps per sequence.
     config.task.eval_size = 1000  # Sequences in the fixed held-out evaluation set.
 

@@ -17,11 +17,11 @@ from experiments.configs import common
 def get_config(variant: str = "single"):
     """`variant`: "single" (one run) or "sweep" (rnn, lstm, gru x T = 100, 200 x 3 seeds)."""
     config = ml_collections.ConfigDict()
-    config.experiment = "train"
-    config.seed = 0
+    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
+    config.seed = 0  # Seeds parameters, dropout and the data stream.
 
     config.task = ml_collections.ConfigDict()
-    config.task.name = "copying"
+    config.task.name = "copying"  # A task from experiments.tasks.TASKS.
     config.task.length = 100  # T: steps between the last symbol and the delimiter's end.
     config.task.eval_size = 1000  # Sequences in the fixed held-out evaluation set.
 

@@ -24,11 +24,11 @@ def get_config(variant: str = "sequential"):
         raise ValueError("variant must be 'sequential', 'permuted', 'sweep' or "
                          f"'permuted_sweep', got {variant!r}")
     config = ml_collections.ConfigDict()
-    config.experiment = "train"
-    config.seed = 0
+    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
+    config.seed = 0  # Seeds parameters, dropout and the data stream.
 
     config.task = ml_collections.ConfigDict()
-    config.task.name = "digits"
+    config.task.name = "digits"  # A task from experiments.tasks.TASKS.
     config.task.permute = variant.startswith("permuted")  # A fixed random pixel order.
     config.task.path = config_dict.placeholder(str)  # An MNIST-style .npz instead of 8x8 digits.
 

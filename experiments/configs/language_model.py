@@ -19,8 +19,8 @@ from experiments.configs import common
 def get_config(variant: str = "stdlib"):
     """`variant`: "stdlib" (characters of Python's source) or "italy" (Italy-task words)."""
     config = ml_collections.ConfigDict()
-    config.experiment = "train"
-    config.seed = 0
+    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
+    config.seed = 0  # Seeds parameters, dropout and the data stream.
     config.task = ml_collections.ConfigDict()
     if variant == "stdlib":
         config.task.name = "stdlib_text"

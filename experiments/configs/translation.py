@@ -19,11 +19,11 @@ from experiments.configs import common
 
 def get_config():
     config = ml_collections.ConfigDict()
-    config.experiment = "train"
-    config.seed = 0
+    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
+    config.seed = 0  # Seeds parameters, dropout and the data stream.
 
     config.task = ml_collections.ConfigDict()
-    config.task.name = "translation"
+    config.task.name = "translation"  # A task from experiments.tasks.TASKS.
     config.task.gap = 4  # Source sentences have key-to-answer gaps in [gap, gap_max].
     config.task.gap_max = 20
     # Feed the source backwards (Sutskever et al. 2014); for this target order that makes the
