@@ -4,8 +4,8 @@
   the prompt is read in one unroll, then each step feeds the sampled token
   back; temperature and top-k; deterministic for a given key.
 * `greedy` / `beam_search`: target sequences from an encoder-decoder
-  (`Seq2SeqModel`).
-* `translation_metrics`: exact match and corpus BLEU (sacrebleu) of both.
+  (`Seq2SeqModel`, or `CaptionModel` whose encoder reads an image).
+* `sequence_metrics`: exact match and corpus BLEU (sacrebleu) of both.
 
 Every loop is a `lax.scan` inside one jitted program, never a Python loop.
 """
@@ -119,9 +119,10 @@ def beam_search(model, params, source_BxS, lengths_B, *, steps: int, beam_size: 
     return sequence.T, scores[jnp.arange(B), best]
 
 
-def translation_metrics(model, params, task, batch, beam_size: int = 4,
+def sequence_metrics(model, params, task, batch, beam_size: int = 4,
                         prefix: str = "eval_") -> dict[str, float]:
-    """Exact match and corpus BLEU of greedy and beam-search decoding on `batch`."""
+    """Exact match and corpus BLEU of greedy and beam-search decoding on `batch`
+    (translation or captioning: any model with `encode` / `decode` methods)."""
     import sacrebleu
 
     references = [task.decode(row) for row in np.asarray(batch.targets)]

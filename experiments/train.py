@@ -89,7 +89,11 @@ def build_optimizer(train_config) -> tuple[optax.GradientTransformation, optax.S
 
 
 def create_model(config, task, cell) -> models.SequenceModel | models.Seq2SeqModel:
-    """The model for `task`: encoder-decoder for translation tasks, else a `SequenceModel`."""
+    """The model for `task`: CNN-decoder for captioning, encoder-decoder for translation,
+    else a `SequenceModel`."""
+    if getattr(task, "image_size", None):
+        return models.CaptionModel(decoder_cell=cell, output_size=task.output_size,
+                                   embed_size=config.model.embed_size, bos_id=task.bos_id)
     if getattr(task, "seq2seq", False):
         return models.Seq2SeqModel(encoder_cell=cell, decoder_cell=cell,
                                    vocab_size=task.vocab_size, output_size=task.output_size,
@@ -316,7 +320,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
                 evaluation = {k: float(v) for k, v in eval_fn(state.params, eval_batch).items()}
                 with_language_model_metrics(task, evaluation, prefix="eval_")
                 if getattr(task, "seq2seq", False):
-                    evaluation.update(decoding.translation_metrics(
+                    evaluation.update(decoding.sequence_metrics(
                         model, state.params, task, eval_batch, task.beam_size))
                 writer.write(step, evaluation)
                 last.update(evaluation)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from experiments.tasks.adding import AddingTask
 from experiments.tasks.base import Batch, Task
+from experiments.tasks.captioning import CaptioningTask
 from experiments.tasks.copying import CopyingTask
 from experiments.tasks.digits import DigitsTask
 from experiments.tasks.italy import ItalyTask
@@ -38,6 +39,7 @@ from experiments.tasks.translation import TranslationTask
 
 TASKS: dict[str, type[Task]] = {
     "adding": AddingTask,
+    "captioning": CaptioningTask,
     "copying": CopyingTask,
     "digits": DigitsTask,
     "italy": ItalyTask,
