@@ -5,6 +5,8 @@
   back; temperature and top-k; deterministic for a given key.
 * `greedy` / `beam_search`: target sequences from an encoder-decoder
   (`Seq2SeqModel`, or `CaptionModel` whose encoder reads an image).
+* `sample_strokes`: drawings from a stroke model (Sketch-RNN style), from
+  scratch or completing a given beginning.
 * `sequence_metrics`: exact match and corpus BLEU (sacrebleu) of both.
 
 Every loop is a `lax.scan` inside one jitted program, never a Python loop.
@@ -117,6 +119,57 @@ def beam_search(model, params, source_BxS, lengths_B, *, steps: int, beam_size: 
     best = jnp.argmax(scores, -1)
     _, sequence = jax.lax.scan(backtrack, best, (history, parents), reverse=True)
     return sequence.T, scores[jnp.arange(B), best]
+
+
+def _sample_point(key, outputs_BxO, temperature):
+    """A stroke-5 point per row from the mixture and pen distribution (see
+    `models.mdn_parameters`); the temperature scales the weights' and pens' logits and
+    the Gaussians' variances (0: the most likely component's mean and pen)."""
+    from experiments.models import mdn_parameters
+
+    log_weights, mean_x, mean_y, log_sx, log_sy, rho, pen_logits = mdn_parameters(outputs_BxO)
+    component_key, normal_key, pen_key = jax.random.split(key, 3)
+    tau = jnp.maximum(temperature, 1e-6)
+    component = _pick(component_key, log_weights, temperature, 0)[:, None]
+    take = lambda a: jnp.take_along_axis(a, component, -1)[:, 0]  # noqa: E731
+    mx, my, sx, sy, r = (take(a) for a in (mean_x, mean_y, jnp.exp(log_sx), jnp.exp(log_sy),
+                                           rho))
+    z1, z2 = jax.random.normal(normal_key, (2,) + mx.shape)
+    noise = jnp.sqrt(tau) * (temperature > 0)
+    dx = mx + noise * sx * z1
+    dy = my + noise * sy * (r * z1 + jnp.sqrt(1 - r * r) * z2)
+    pen = jax.nn.one_hot(_pick(pen_key, pen_logits, temperature, 0), 3)
+    return jnp.concatenate([dx[:, None], dy[:, None], pen], axis=-1)
+
+
+@functools.partial(jax.jit, static_argnames=("model", "steps"))
+def sample_strokes(model, params, prefix_BxPx5, key, temperature=1.0, *, steps: int):
+    """`steps` more stroke-5 points `[B, steps, 5]` continuing each prefix.
+
+    Args:
+      model: a `SequenceModel` trained with the "mdn" objective.
+      params: its parameters.
+      prefix_BxPx5: model inputs to start from: the start point `(0, 0, 1, 0, 0)`
+        alone to draw from scratch, or followed by the first points of a drawing
+        to complete it.
+      key: PRNG key; the same key gives the same drawings.
+      temperature: as in Sketch-RNN; 0 is deterministic.
+      steps: points to generate. After a sampled end point every point is an end point.
+    """
+    variables = {"params": params}
+    outputs, carry = model.apply(variables, prefix_BxPx5, method="run")
+    end = jnp.array([0.0, 0.0, 0.0, 0.0, 1.0], prefix_BxPx5.dtype)
+
+    def step(state, step_key):
+        carry, outputs, done = state
+        point = jnp.where(done[:, None], end, _sample_point(step_key, outputs, temperature))
+        done = done | (point[:, 4] > 0.5)
+        outputs, carry = model.apply(variables, point[:, None], carry, method="run")
+        return (carry, outputs[:, 0], done), point
+
+    done = jnp.zeros(prefix_BxPx5.shape[:1], bool)
+    _, points = jax.lax.scan(step, (carry, outputs[:, -1], done), jax.random.split(key, steps))
+    return points.transpose(1, 0, 2)
 
 
 def sequence_metrics(model, params, task, batch, beam_size: int = 4,

@@ -116,10 +116,13 @@ def masked_metrics(outputs_BxTxO, batch, objective: str = "cross_entropy"
     "cross_entropy": `loss` (softmax cross-entropy) and `answer_accuracy`.
     "mse": `loss` and `mse`, the squared error of output 0 against the float
     targets (the same numbers when the two masks agree, as in the adding task).
+    "mdn": stroke models' `loss`, `offset_nll` and `pen_loss` (see `mdn_metrics`).
     """
     def masked_mean(values, mask):
         return jnp.sum(values * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
+    if objective == "mdn":
+        return mdn_metrics(outputs_BxTxO, batch)
     if objective == "mse":
         errors = jnp.square(outputs_BxTxO[..., 0] - batch.targets)
         return {"loss": masked_mean(errors, batch.mask),
@@ -128,6 +131,39 @@ def masked_metrics(outputs_BxTxO, batch, objective: str = "cross_entropy"
     correct = (jnp.argmax(outputs_BxTxO, -1) == batch.targets).astype(jnp.float32)
     return {"loss": masked_mean(losses, batch.mask),
             "answer_accuracy": masked_mean(correct, batch.metric_mask)}
+
+
+def mdn_parameters(outputs_BxTxO):
+    """Splits stroke-model outputs `[..., 6M + 3]` into the mixture's parameters.
+
+    Returns `(log_weights, mean_x, mean_y, log_sigma_x, log_sigma_y, rho, pen_logits)`,
+    each `[..., M]` (pen logits `[..., 3]`); |rho| < 0.99.
+    """
+    mixtures = (outputs_BxTxO.shape[-1] - 3) // 6
+    logits, mean_x, mean_y, log_sx, log_sy, rho = jnp.split(
+        outputs_BxTxO[..., :6 * mixtures], 6, axis=-1)
+    return (jax.nn.log_softmax(logits), mean_x, mean_y, log_sx, log_sy, 0.99 * jnp.tanh(rho),
+            outputs_BxTxO[..., 6 * mixtures:])
+
+
+def mdn_metrics(outputs_BxTxO, batch) -> dict[str, jax.Array]:
+    """Sketch-RNN's reconstruction loss (Ha & Eck 2018): the negative log-likelihood
+    of each offset under a mixture of bivariate Gaussians, summed over the drawing's
+    points (`batch.mask`), plus the pen state's cross-entropy over every step
+    (`batch.metric_mask`), both divided by the number of steps."""
+    log_weights, mean_x, mean_y, log_sx, log_sy, rho, pen_logits = mdn_parameters(outputs_BxTxO)
+    dx, dy = batch.targets[..., 0:1], batch.targets[..., 1:2]
+    zx, zy = (dx - mean_x) * jnp.exp(-log_sx), (dy - mean_y) * jnp.exp(-log_sy)
+    one_minus_rho2 = 1.0 - jnp.square(rho)
+    log_density = (-(jnp.square(zx) + jnp.square(zy) - 2 * rho * zx * zy) / (2 * one_minus_rho2)
+                   - jnp.log(2 * jnp.pi) - log_sx - log_sy - 0.5 * jnp.log(one_minus_rho2))
+    offset_nll = -jax.nn.logsumexp(log_weights + log_density, axis=-1)
+    pen_loss = optax.softmax_cross_entropy_with_integer_labels(
+        pen_logits, jnp.argmax(batch.targets[..., 2:], -1))
+    steps = jnp.maximum(jnp.sum(batch.metric_mask), 1.0)
+    offset = jnp.sum(offset_nll * batch.mask) / steps
+    pen = jnp.sum(pen_loss * batch.metric_mask) / steps
+    return {"loss": offset + pen, "offset_nll": offset, "pen_loss": pen}
 
 
 class Seq2SeqModel(nn.Module):

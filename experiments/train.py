@@ -324,9 +324,10 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
                         model, state.params, task, eval_batch, task.beam_size))
                 writer.write(step, evaluation)
                 last.update(evaluation)
-                logging.info("step %d  eval_loss %.4f  %s %.4g (chance %.4g)", step,
-                             evaluation["eval_loss"], task.metric, evaluation[task.metric],
-                             task.chance)
+                headline = ("" if task.metric == "eval_loss" else
+                            f"  {task.metric} {evaluation[task.metric]:.4g}")
+                logging.info("step %d  eval_loss %.4f%s (chance %.4g)", step,
+                             evaluation["eval_loss"], headline, task.chance)
             if step % train.checkpoint_every == 0 or is_last:
                 checkpoints.save(step, args=ocp.args.StandardSave(state))
     finally:

@@ -33,6 +33,7 @@ from experiments.tasks.captioning import CaptioningTask
 from experiments.tasks.copying import CopyingTask
 from experiments.tasks.digits import DigitsTask
 from experiments.tasks.italy import ItalyTask
+from experiments.tasks.sketch import SketchTask
 from experiments.tasks.temporal_order import TemporalOrderTask
 from experiments.tasks.text import TextTask
 from experiments.tasks.translation import TranslationTask
@@ -43,6 +44,7 @@ TASKS: dict[str, type[Task]] = {
     "copying": CopyingTask,
     "digits": DigitsTask,
     "italy": ItalyTask,
+    "sketch": SketchTask,
     "stdlib_text": TextTask,
     "temporal_order": TemporalOrderTask,
     "translation": TranslationTask,
