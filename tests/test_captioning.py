@@ -73,3 +73,24 @@ def test_captioning_learns_and_draws_its_figure(tmp_path):
     assert os.path.exists(os.path.join(workdir, "plots", "captions.png"))
     with pytest.raises(ConfigError, match="--count and --beam_size must be >= 1"):
         caption_figure(workdir, count=0)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lru"])
+def test_any_cell_decodes_from_the_image(cell):
+    """The CNN's features become every carry leaf, complex ones (LRU) included."""
+    import jax
+
+    from experiments import decoding, models
+
+    task = captioning.CaptioningTask(image_size=16, eval_size=4)
+    model = models.CaptionModel(decoder_cell=models.make_cell(cell, 8),
+                                output_size=task.output_size, embed_size=4)
+    batch = task.eval_batch(0)
+    params = model.init(jax.random.key(0), *models.model_inputs(model, batch))["params"]
+    carry = model.apply({"params": params}, batch.inputs, method="encode")
+    template = model.decoder_cell.initial_carry((4,))
+    for leaf, expected in zip(jax.tree.leaves(carry), jax.tree.leaves(template), strict=True):
+        assert leaf.shape == expected.shape and leaf.dtype == expected.dtype
+        assert np.any(np.asarray(leaf) != 0)
+    ids = decoding.greedy(model, params, batch.inputs, batch.lengths, steps=5)
+    assert ids.shape == (4, 5)
