@@ -13,7 +13,7 @@ seed, and writes:
   summary.md                  the same as a markdown table, with the command
   plots/<task>_vs_length      final metric against sequence length, one line
                               per cell (mean; bars: min-max over seeds),
-                              baseline dashed
+                              baseline dashed (tasks with a length or gap)
   plots/<task>_T<length>_curves
                               the evaluation metric during training, per cell
                               (mean; band: min-max over seeds), baseline dashed
@@ -199,7 +199,8 @@ def write(sweepdir: str, command: str | None = None) -> list[dict]:
     plot_dir = os.path.join(sweepdir, "plots")
     os.makedirs(plot_dir, exist_ok=True)
     for task in sorted({r["task"] for r in runs}):
-        _plot_vs_length(runs, task, plot_dir)
+        if any(r["length"] is not None for r in runs if r["task"] == task):
+            _plot_vs_length(runs, task, plot_dir)
         for length in sorted({r["length"] for r in runs if r["task"] == task},
                              key=lambda t: t or 0):
             _plot_curves(runs, task, length, plot_dir)
