@@ -14,10 +14,13 @@ import sys
 
 from absl import app, flags, logging
 
-_WORKDIR = flags.DEFINE_string("workdir", None, "A captioning run.")
-_COUNT = flags.DEFINE_integer("count", 8, "Held-out images to caption.")
-_BEAM_SIZE = flags.DEFINE_integer("beam_size", 4, "Beam width.")
 
+def _define_flags() -> None:
+    """Defined only when run as a program, so that importing this module (as the
+    tests do, beside other modules with flags) defines none."""
+    flags.DEFINE_string("workdir", None, "A captioning run.")
+    flags.DEFINE_integer("count", 8, "Held-out images to caption.")
+    flags.DEFINE_integer("beam_size", 4, "Beam width.")
 
 def caption_figure(workdir: str, count: int = 8, beam_size: int = 4) -> list[str]:
     """Draws the figure (see the module docstring); returns the printed lines."""
@@ -66,20 +69,22 @@ def caption_figure(workdir: str, count: int = 8, beam_size: int = 4) -> list[str
 
 
 def main(argv) -> None:
-    if len(argv) > 1 or not _WORKDIR.value:
+    FLAGS = flags.FLAGS
+    if len(argv) > 1 or not FLAGS.workdir:
         print("error: usage: python -m experiments.captions --workdir=RUN [--count=N]",
               file=sys.stderr)
         sys.exit(2)
     from experiments.errors import ConfigError
     try:
-        lines = caption_figure(_WORKDIR.value, _COUNT.value, _BEAM_SIZE.value)
+        lines = caption_figure(FLAGS.workdir, FLAGS.count, FLAGS.beam_size)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     print("\n".join(lines))
-    print(f"wrote {os.path.join(_WORKDIR.value, 'plots', 'captions.png')} (and .pdf)")
+    print(f"wrote {os.path.join(FLAGS.workdir, 'plots', 'captions.png')} (and .pdf)")
 
 
 if __name__ == "__main__":
+    _define_flags()
     logging.set_verbosity(logging.WARNING)
     app.run(main)

@@ -20,15 +20,19 @@ import sys
 
 from absl import app, flags, logging
 
-_WORKDIR = flags.DEFINE_string("workdir", None, "A finished or checkpointed run.")
-_PROMPT = flags.DEFINE_string("prompt", None, "Text to continue (or, for a translation run, "
-                              "the English sentence to translate).")
-_STEPS = flags.DEFINE_integer("steps", 30, "Tokens to generate.")
-_TEMPERATURE = flags.DEFINE_float("temperature", 1.0, "Softmax temperature; 0 is greedy.")
-_TOP_K = flags.DEFINE_integer("top_k", 0, "Sample among the k most likely tokens (0: all).")
-_SAMPLES = flags.DEFINE_integer("samples", 3, "Continuations to sample.")
-_SEED = flags.DEFINE_integer("seed", 0, "Seeds the sampling.")
-_BEAM_SIZE = flags.DEFINE_integer("beam_size", 4, "Beam width for translation runs.")
+
+def _define_flags() -> None:
+    """Defined only when run as a program, so that importing this module (as the
+    tests do, beside other modules with flags) defines none."""
+    flags.DEFINE_string("workdir", None, "A finished or checkpointed run.")
+    flags.DEFINE_string("prompt", None, "Text to continue (or, for a translation run, the "
+                        "English sentence to translate).")
+    flags.DEFINE_integer("steps", 30, "Tokens to generate.")
+    flags.DEFINE_float("temperature", 1.0, "Softmax temperature; 0 is greedy.")
+    flags.DEFINE_integer("top_k", 0, "Sample among the k most likely tokens (0: all).")
+    flags.DEFINE_integer("samples", 3, "Continuations to sample.")
+    flags.DEFINE_integer("seed", 0, "Seeds the sampling.")
+    flags.DEFINE_integer("beam_size", 4, "Beam width for translation runs.")
 
 
 def _fail(message: str) -> None:
@@ -84,13 +88,14 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
 def main(argv) -> None:
     if len(argv) > 1:
         _fail(f"unexpected arguments: {' '.join(argv[1:])}")
-    if not _WORKDIR.value or _PROMPT.value is None:
+    FLAGS = flags.FLAGS
+    if not FLAGS.workdir or FLAGS.prompt is None:
         _fail("--workdir and --prompt are required")
     from experiments.errors import ConfigError
     try:
-        lines = generate(_WORKDIR.value, _PROMPT.value, steps=_STEPS.value,
-                         temperature=_TEMPERATURE.value, top_k=_TOP_K.value,
-                         samples=_SAMPLES.value, seed=_SEED.value, beam_size=_BEAM_SIZE.value)
+        lines = generate(FLAGS.workdir, FLAGS.prompt, steps=FLAGS.steps,
+                         temperature=FLAGS.temperature, top_k=FLAGS.top_k,
+                         samples=FLAGS.samples, seed=FLAGS.seed, beam_size=FLAGS.beam_size)
     except ConfigError as e:
         _fail(str(e))
     print("\n".join(lines))
@@ -104,5 +109,6 @@ def _parse_flags(argv):
 
 
 if __name__ == "__main__":
+    _define_flags()
     logging.set_verbosity(logging.WARNING)  # No checkpoint-restore chatter around the text.
     app.run(main, flags_parser=_parse_flags)

@@ -15,11 +15,14 @@ import sys
 
 from absl import app, flags, logging
 
-_WORKDIR = flags.DEFINE_string("workdir", None, "A sketch run.")
-_SAMPLES = flags.DEFINE_integer("samples", 6, "Drawings per row.")
-_TEMPERATURE = flags.DEFINE_float("temperature", 0.4, "Sampling temperature (0: greedy).")
-_SEED = flags.DEFINE_integer("seed", 0, "Seeds the sampling.")
 
+def _define_flags() -> None:
+    """Defined only when run as a program, so that importing this module (as the
+    tests do, beside other modules with flags) defines none."""
+    flags.DEFINE_string("workdir", None, "A sketch run.")
+    flags.DEFINE_integer("samples", 6, "Drawings per row.")
+    flags.DEFINE_float("temperature", 0.4, "Sampling temperature (0: greedy).")
+    flags.DEFINE_integer("seed", 0, "Seeds the sampling.")
 
 def sketch_figure(workdir: str, samples: int = 6, temperature: float = 0.4,
                   seed: int = 0) -> str:
@@ -81,12 +84,13 @@ def sketch_figure(workdir: str, samples: int = 6, temperature: float = 0.4,
 
 
 def main(argv) -> None:
-    if len(argv) > 1 or not _WORKDIR.value:
+    FLAGS = flags.FLAGS
+    if len(argv) > 1 or not FLAGS.workdir:
         print("error: usage: python -m experiments.sketch --workdir=RUN", file=sys.stderr)
         sys.exit(2)
     from experiments.errors import ConfigError
     try:
-        path = sketch_figure(_WORKDIR.value, _SAMPLES.value, _TEMPERATURE.value, _SEED.value)
+        path = sketch_figure(FLAGS.workdir, FLAGS.samples, FLAGS.temperature, FLAGS.seed)
     except ConfigError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
@@ -94,5 +98,6 @@ def main(argv) -> None:
 
 
 if __name__ == "__main__":
+    _define_flags()
     logging.set_verbosity(logging.WARNING)
     app.run(main)

@@ -58,7 +58,7 @@ def test_bad_values_name_the_field():
 
 def test_captioning_learns_and_draws_its_figure(tmp_path):
     config = captioning_config.get_config()
-    config.task.update(image_size=16, eval_size=16, beam_size=2)
+    config.task.update(image_size=16, eval_size=16, beam_size=1)
     config.model.update(hidden_size=32, embed_size=16)
     config.train.update(steps=80, batch_size=32, log_every=20, eval_every=80,
                         checkpoint_every=80)
@@ -75,9 +75,10 @@ def test_captioning_learns_and_draws_its_figure(tmp_path):
         caption_figure(workdir, count=0)
 
 
-@pytest.mark.parametrize("cell", ["gru", "lru"])
+@pytest.mark.parametrize("cell", ["lru"])
 def test_any_cell_decodes_from_the_image(cell):
-    """The CNN's features become every carry leaf, complex ones (LRU) included."""
+    """The CNN's features become every carry leaf, complex ones (LRU) included (the
+    LSTM's two leaves are covered by the training test)."""
     import jax
 
     from experiments import decoding, models

@@ -162,8 +162,8 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_checkpoint(tmp_p
     ("model.cell", "lstm:peepholes=True", "unknown option in cell spec 'lstm:peepholes=True'; "
                                           "lstm takes: forget_bias, chrono_t_max"),
     ("model.cell", "rnn:activation=swish", "activation must be one of"),
-    ("task.name", "mnist", "unknown task 'mnist'; valid tasks: adding, copying, digits, italy, "
-                           "stdlib_text, temporal_order, translation"),
+    ("task.name", "mnist", "unknown task 'mnist'; valid tasks: adding, captioning, copying, "
+                           "digits, italy, sketch, stdlib_text, temporal_order, translation"),
     ("task.gap", 0, "task.gap must be an integer >= 1, got 0"),
     ("train.steps", 0, "train.steps must be an integer >= 1, got 0"),
     ("train.batch_size", 0, "train.batch_size must be an integer >= 1, got 0"),
