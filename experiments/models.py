@@ -166,7 +166,27 @@ def mdn_metrics(outputs_BxTxO, batch) -> dict[str, jax.Array]:
     return {"loss": offset + pen, "offset_nll": offset, "pen_loss": pen}
 
 
-class Seq2SeqModel(nn.Module):
+class Decoder(nn.Module):
+    """What the encoder-decoder models share: a decoder over target tokens that
+    starts from the carry `encode` returns (subclasses define `encode` and, in
+    `setup`, `target_embed`, `decoder` and `readout`), trained with teacher forcing:
+    its input at step u is target token u - 1 (`bos_id` at u = 0)."""
+
+    def decode(self, tokens_BxU, carry, *, deterministic: bool = True):
+        """`(logits, carry)` for decoder inputs `tokens_BxU` continuing from `carry`."""
+        ys, carry = self.decoder(self.target_embed(tokens_BxU), carry,
+                                 deterministic=deterministic)
+        return self.readout(ys), carry
+
+    def __call__(self, inputs, lengths_B, targets_BxU, *, deterministic: bool = True):
+        """Teacher-forced logits `[B, U, V_target]` for the sources (or images) `inputs`."""
+        carry = self.encode(inputs, lengths_B, deterministic=deterministic)
+        bos = jnp.full_like(targets_BxU[:, :1], self.bos_id)
+        tokens = jnp.concatenate([bos, targets_BxU[:, :-1]], axis=1)
+        return self.decode(tokens, carry, deterministic=deterministic)[0]
+
+
+class Seq2SeqModel(Decoder):
     """Encoder-decoder: source ids `[B, S]` -> target logits `[B, U, V_target]`.
 
     The encoder reads the source (right-padded to `lengths`) and its final carry
@@ -199,17 +219,6 @@ class Seq2SeqModel(nn.Module):
                                 deterministic=deterministic)
         return carry
 
-    def decode(self, tokens_BxU, carry, *, deterministic: bool = True):
-        """`(logits, carry)` for decoder inputs `tokens_BxU` continuing from `carry`."""
-        ys, carry = self.decoder(self.target_embed(tokens_BxU), carry,
-                                 deterministic=deterministic)
-        return self.readout(ys), carry
-
-    def __call__(self, source_BxS, lengths_B, targets_BxU, *, deterministic: bool = True):
-        carry = self.encode(source_BxS, lengths_B, deterministic=deterministic)
-        bos = jnp.full_like(targets_BxU[:, :1], self.bos_id)
-        inputs = jnp.concatenate([bos, targets_BxU[:, :-1]], axis=1)
-        return self.decode(inputs, carry, deterministic=deterministic)[0]
 
 
 class ImageEncoder(nn.Module):
@@ -228,7 +237,7 @@ class ImageEncoder(nn.Module):
         return x.reshape(x.shape[0], -1)
 
 
-class CaptionModel(nn.Module):
+class CaptionModel(Decoder):
     """Image captioning: a CNN encodes the image into the decoder's initial carry.
 
     The decoder is any recurrent layer, trained with teacher forcing like the
@@ -272,17 +281,6 @@ class CaptionModel(nn.Module):
             carry.append(values.reshape(leaf.shape).astype(leaf.dtype))
         return jax.tree.unflatten(treedef, carry)
 
-    def decode(self, tokens_BxU, carry, *, deterministic: bool = True):
-        """`(logits, carry)` for decoder inputs `tokens_BxU` continuing from `carry`."""
-        ys, carry = self.decoder(self.target_embed(tokens_BxU), carry,
-                                 deterministic=deterministic)
-        return self.readout(ys), carry
-
-    def __call__(self, images, lengths_B, targets_BxU, *, deterministic: bool = True):
-        carry = self.encode(images, lengths_B, deterministic=deterministic)
-        bos = jnp.full_like(targets_BxU[:, :1], self.bos_id)
-        inputs = jnp.concatenate([bos, targets_BxU[:, :-1]], axis=1)
-        return self.decode(inputs, carry, deterministic=deterministic)[0]
 
 
 def model_inputs(model: nn.Module, batch) -> tuple:

@@ -77,6 +77,17 @@ class GeneratedTask(Task):
         return self._batch(self.rng(seed, EVAL_STREAM, 0), self.eval_size)
 
 
+def decode_words(ids, words, eos_id: int, skip=(0,)) -> str:
+    """Token ids to space-separated words, up to the first `eos_id`, `skip` ids dropped."""
+    out = []
+    for i in ids:
+        if i == eos_id:
+            break
+        if i not in skip:
+            out.append(words[i])
+    return " ".join(out)
+
+
 def check_integer(name: str, value, minimum: int = 1) -> int:
     """`value` as an int, or ValueError naming `name`, the value and the bound."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:

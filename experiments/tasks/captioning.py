@@ -28,7 +28,7 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer
+from experiments.tasks.base import Batch, GeneratedTask, check_integer, decode_words
 
 PAD, BOS, EOS = 0, 1, 2
 SHAPES = ("circle", "square", "triangle")
@@ -126,10 +126,4 @@ class CaptioningTask(GeneratedTask):
 
     def decode(self, ids) -> str:
         """Word ids to a caption, up to the first EOS (PAD and BOS dropped)."""
-        words = []
-        for i in ids:
-            if i == EOS:
-                break
-            if i not in (PAD, BOS):
-                words.append(self.words[i])
-        return " ".join(words)
+        return decode_words(ids, self.words, EOS, skip=(PAD, BOS))

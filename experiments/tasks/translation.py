@@ -37,7 +37,7 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer
+from experiments.tasks.base import Batch, GeneratedTask, check_integer, decode_words
 from experiments.tasks.italy import ItalyTask
 
 PAD, BOS, EOS = 0, 1, 2
@@ -118,10 +118,4 @@ class TranslationTask(GeneratedTask):
 
     def decode(self, ids) -> str:
         """Target ids to Mirrorese text, up to the first EOS (PAD and BOS dropped)."""
-        words = []
-        for i in ids:
-            if i == EOS:
-                break
-            if i not in (PAD, BOS):
-                words.append(self.target_words[i])
-        return " ".join(words)
+        return decode_words(ids, self.target_words, EOS, skip=(PAD, BOS))
