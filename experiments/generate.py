@@ -58,7 +58,7 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
     if temperature < 0:
         raise ConfigError(f"--temperature must be >= 0, got {temperature}")
     config, task, model, state = train.load_run(workdir)
-    if not (getattr(task, "language_model", False) or getattr(task, "seq2seq", False)):
+    if not (task.language_model or task.seq2seq):
         raise ConfigError(f"{workdir!r} trained task {config.task.name!r} without a language "
                           "model (for the Italy task: task.mode=lm); nothing to generate")
     if top_k > task.output_size:
@@ -69,7 +69,7 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
         raise ConfigError(str(e)) from None
     if not ids:
         raise ConfigError("--prompt is empty; give at least one token")
-    if getattr(task, "seq2seq", False):
+    if task.seq2seq:
         source = jnp.asarray([ids], jnp.int32)
         lengths = jnp.asarray([len(ids)], jnp.int32)
         limit = max(steps, 2 * len(ids) + 2)

@@ -27,13 +27,18 @@ class MetricWriter:
 
     On resume from a checkpoint at `resume_step`, lines for later steps (written
     by the interrupted run after its last checkpoint) are dropped first, so a
-    resumed run's file equals that of a run never interrupted.
+    resumed run's file equals that of a run never interrupted. With
+    `primary=False` (every process but process 0 of a multi-process run) it
+    only reads those rows and writes nothing.
     """
 
-    def __init__(self, workdir: str, resume_step: int = 0):
+    def __init__(self, workdir: str, resume_step: int = 0, primary: bool = True):
         self.path = os.path.join(workdir, "metrics.jsonl")
         kept = [row for row in read_metrics(self.path) if row["step"] <= resume_step]
         self.rows = kept  # The rows kept from earlier sessions of the run.
+        self.primary = primary
+        if not primary:
+            return
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
             f.writelines(json.dumps(row) + "\n" for row in kept)
@@ -43,6 +48,8 @@ class MetricWriter:
                                           start_step=resume_step)
 
     def write(self, step: int, metrics: dict[str, float]) -> None:
+        if not self.primary:
+            return
         row = {"step": int(step)}
         row.update({k: float(v) for k, v in metrics.items()})
         self._file.write(json.dumps({k: (v if isinstance(v, int) or math.isfinite(v)
@@ -52,20 +59,8 @@ class MetricWriter:
         self._tensorboard.flush()
 
     def close(self) -> None:
+        if not self.primary:
+            return
         self._file.close()
         self._tensorboard.close()
 
-
-class ReadOnlyWriter:
-    """What processes other than process 0 hold in a multi-process run: the rows of
-    earlier sessions, and writes that go nowhere (process 0 writes the files)."""
-
-    def __init__(self, workdir: str, resume_step: int = 0):
-        self.rows = [row for row in read_metrics(os.path.join(workdir, "metrics.jsonl"))
-                     if row["step"] <= resume_step]
-
-    def write(self, step: int, metrics: dict[str, float]) -> None:
-        del step, metrics
-
-    def close(self) -> None:
-        pass

@@ -33,7 +33,7 @@ from absl import logging
 
 from experiments import decoding, models, sharding, tasks, validation
 from experiments.errors import ConfigError, NonFiniteLossError
-from experiments.metric_writers import MetricWriter, ReadOnlyWriter
+from experiments.metric_writers import MetricWriter
 
 # Wall-clock metrics: they differ between a resumed and an uninterrupted run.
 TIMING_METRICS = ("steps_per_sec", "wall_seconds")
@@ -94,7 +94,7 @@ def create_model(config, task, cell) -> models.SequenceModel | models.Seq2SeqMod
     if getattr(task, "image_size", None):
         return models.CaptionModel(decoder_cell=cell, output_size=task.output_size,
                                    embed_size=config.model.embed_size, bos_id=task.bos_id)
-    if getattr(task, "seq2seq", False):
+    if task.seq2seq:
         return models.Seq2SeqModel(encoder_cell=cell, decoder_cell=cell,
                                    vocab_size=task.vocab_size, output_size=task.output_size,
                                    embed_size=config.model.embed_size, bos_id=task.bos_id)
@@ -153,7 +153,7 @@ def with_language_model_metrics(task, metrics: dict[str, float], prefix: str = "
                                 ) -> dict[str, float]:
     """Adds `perplexity` and `bits_per_token` (from the mean cross-entropy per
     token, `loss`) for language-model tasks; other tasks' metrics are unchanged."""
-    if getattr(task, "language_model", False):
+    if task.language_model:
         loss = metrics[prefix + "loss"]
         metrics[prefix + "perplexity"] = float(np.exp(min(loss, 80.0)))
         metrics[prefix + "bits_per_token"] = loss / float(np.log(2.0))
@@ -277,7 +277,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     eval_fn = jax.jit(functools.partial(eval_step, model=model), out_shardings=metric_sharding)
     eval_batch = task.eval_batch(config.seed)
     eval_batch = jax.device_put(eval_batch, sharding.eval_sharding(mesh, len(eval_batch.lengths)))
-    writer = (MetricWriter if primary else ReadOnlyWriter)(workdir, resume_step=step)
+    writer = MetricWriter(workdir, resume_step=step, primary=primary)
     # Training time (compiles included) summed over every session of this run.
     wall_offset = max((row["wall_seconds"] for row in writer.rows if "wall_seconds" in row),
                       default=0.0)
@@ -319,7 +319,7 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
             if step % train.eval_every == 0 or is_last:
                 evaluation = {k: float(v) for k, v in eval_fn(state.params, eval_batch).items()}
                 with_language_model_metrics(task, evaluation, prefix="eval_")
-                if getattr(task, "seq2seq", False):
+                if task.seq2seq:
                     evaluation.update(decoding.sequence_metrics(
                         model, state.params, task, eval_batch, task.beam_size))
                 writer.write(step, evaluation)

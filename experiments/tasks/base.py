@@ -41,6 +41,10 @@ class Task(abc.ABC):
     #: Next-token prediction at every step: the evaluation adds `eval_perplexity`
     #: and `eval_bits_per_token`; `encode` / `decode` turn text into ids and back.
     language_model: bool = False
+    #: Encoder-decoder tasks (translation, captioning): `targets` are decoded from an
+    #: encoded input; evaluation adds greedy / beam-search exact match and BLEU
+    #: (`beam_size`), and `bos_id` / `eos_id` delimit the targets.
+    seq2seq: bool = False
 
     @classmethod
     @abc.abstractmethod
