@@ -73,6 +73,21 @@ def batch_sharding(mesh: Mesh) -> NamedSharding:
     return NamedSharding(mesh, P("data"))
 
 
+def put_global(tree, sharding: NamedSharding):
+    """Host arrays that every process holds in full -> global arrays with `sharding`.
+
+    Each process copies only the slices of its own devices, with no communication
+    between processes. (`jax.device_put` of a multi-process sharding also checks,
+    by an all-gather, that the processes agree; run from the prefetching thread
+    while the training step's all-reduce runs, the two collectives can start in
+    different orders on different processes, and Gloo then fails.)
+    """
+    def leaf(x):
+        x = np.asarray(x)
+        return jax.make_array_from_callback(x.shape, sharding, lambda index: x[index])
+    return jax.tree.map(leaf, tree)
+
+
 def replicated(mesh: Mesh) -> NamedSharding:
     return NamedSharding(mesh, P())
 

@@ -276,15 +276,16 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
                       out_shardings=(state_sharding, metric_sharding), donate_argnums=0)
     eval_fn = jax.jit(functools.partial(eval_step, model=model), out_shardings=metric_sharding)
     eval_batch = task.eval_batch(config.seed)
-    eval_batch = jax.device_put(eval_batch, sharding.eval_sharding(mesh, len(eval_batch.lengths)))
+    eval_batch = sharding.put_global(eval_batch,
+                                     sharding.eval_sharding(mesh, len(eval_batch.lengths)))
     writer = MetricWriter(workdir, resume_step=step, primary=primary)
     # Training time (compiles included) summed over every session of this run.
     wall_offset = max((row["wall_seconds"] for row in writer.rows if "wall_seconds" in row),
                       default=0.0)
     started = time.perf_counter()
     train_metric = task.metric.removeprefix("eval_")
-    batches = prefetched(lambda i: jax.device_put(task.batch(config.seed, i, train.batch_size),
-                                                  data_sharding), step, train.steps)
+    batches = prefetched(lambda i: sharding.put_global(
+        task.batch(config.seed, i, train.batch_size), data_sharding), step, train.steps)
     window, window_start, last = [], time.perf_counter(), {}
     try:
         for batch in batches:
