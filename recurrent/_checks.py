@@ -25,6 +25,20 @@ def one_of(name: str, value: Any, choices) -> Any:
     return value
 
 
+def optional_float_dtype(name: str, value: Any):
+    """Returns `value` if it is None or names a floating-point dtype, else raises."""
+    if value is None:
+        return None
+    try:
+        dtype = jnp.dtype(value)
+    except TypeError:
+        dtype = None
+    if dtype is None or not jnp.issubdtype(dtype, jnp.floating):
+        raise ValueError(f"{name} must be None or a floating-point dtype such as "
+                         f"'bfloat16', got {value!r}")
+    return value
+
+
 def batch_shape_tuple(batch_shape) -> tuple[int, ...]:
     """Normalises an int or a sequence of ints into a batch-shape tuple."""
     if isinstance(batch_shape, numbers.Integral) and not isinstance(batch_shape, bool):

@@ -38,14 +38,14 @@ def _zeros_over_time(carry, steps: int):
     return jax.tree_util.tree_map(lambda c: jnp.zeros((steps,) + c.shape, c.dtype), carry)
 
 
-def _unrolled(cell, params, xs_TxBxI, carry, lengths, mode):
+def _unrolled(cell, params, xs_TxBxI, carry, lengths, mode, gradient="fused"):
     """`perturbation -> (ys_TxBxO, final_carry)`, for gradients at zero."""
     _checks.one_of("mode", mode, MODES)
 
     def run(perturbation):
         return cell.unroll_time_major(params, xs_TxBxI, carry, lengths, reverse=False,
                                       unroll=1, remat=False, rng=None,
-                                      perturbation=perturbation, mode=mode)
+                                      perturbation=perturbation, mode=mode, gradient=gradient)
     return run
 
 
@@ -225,7 +225,8 @@ def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations
         _checks.positive_int("num_probes", num_probes)
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
     steps = xs_TxBxI.shape[0]
-    run = _unrolled(cell, params, xs_TxBxI, carry, lengths, mode)
+    # Forward mode (linearize) needs JAX's own derivative of the scan.
+    run = _unrolled(cell, params, xs_TxBxI, carry, lengths, mode, gradient="autodiff")
     zeros = _zeros_over_time(carry, steps)
     _, jvp_fn = jax.linearize(lambda p: _flatten_state(run(p)[1]), zeros)
     vjp_fn = jax.linear_transpose(jvp_fn, zeros)

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import Cell, HiddenCarry
+from recurrent.base import Cell, HiddenCarry, matmul, transposed_kernel_pullback
 from recurrent.registry import register_cell
 
 
@@ -36,6 +36,9 @@ class GRU(Cell):
     Attributes:
       hidden_size: H, the number of hidden units.
       param_dtype: dtype of the parameters.
+      matmul_dtype: None (default) for products in the parameters' dtype, or
+        e.g. "bfloat16": the matrix products' operands are cast to it and
+        accumulate in float32, while the carry and the gates stay float32.
 
     Example:
       >>> import jax, jax.numpy as jnp, recurrent as rec
@@ -49,9 +52,11 @@ class GRU(Cell):
     gate_names: ClassVar[tuple[str, ...]] = ("r", "z", "n")
     hidden_size: int
     param_dtype: Any = "float32"
+    matmul_dtype: Any = None
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
+        _checks.optional_float_dtype("matmul_dtype", self.matmul_dtype)
 
     def init(self, key, input_size):
         input_size = _checks.positive_int("input_size", input_size)
@@ -65,18 +70,25 @@ class GRU(Cell):
         return HiddenCarry(h=jnp.zeros(shape, dtype))
 
     def project_inputs(self, params, xs):
-        return xs @ params["w_ih"] + params["b_ih"]
+        return matmul(xs, params["w_ih"], self.matmul_dtype) + params["b_ih"]
 
-    def _gates(self, params, carry, projected_x):
+    def project_carry(self, params, carry):
+        return matmul(carry.h, params["w_hh"], self.matmul_dtype) + params["b_hh"]
+
+    def project_carry_transpose(self, params, carry):
+        return transposed_kernel_pullback(params["w_hh"], carry, self.matmul_dtype)
+
+    @staticmethod
+    def _gates(projected_x, projected_carry):
         x_r, x_z, x_n = jnp.split(projected_x, 3, axis=-1)
-        h_r, h_z, h_n = jnp.split(carry.h @ params["w_hh"] + params["b_hh"], 3, axis=-1)
+        h_r, h_z, h_n = jnp.split(projected_carry, 3, axis=-1)
         return jax.nn.sigmoid(x_r + h_r), jax.nn.sigmoid(x_z + h_z), x_n, h_n
 
-    def transition(self, params, carry, projected_x):
-        r, z, x_n, h_n = self._gates(params, carry, projected_x)
+    def pointwise_transition(self, carry, projected_x, projected_carry):
+        r, z, x_n, h_n = self._gates(projected_x, projected_carry)
         n = jnp.tanh(x_n + r * h_n)
         return HiddenCarry(h=(1.0 - z) * n + z * carry.h)
 
     def retention(self, params, carry, projected_x):
         """The update gate z_t: the fraction of h_{t-1} that h_t keeps."""
-        return self._gates(params, carry, projected_x)[1]
+        return self._gates(projected_x, self.project_carry(params, carry))[1]

@@ -82,9 +82,11 @@ class IndRNN(Cell):
     def project_inputs(self, params, xs):
         return xs @ params["w_ih"] + params["b_ih"]
 
-    def transition(self, params, carry, projected_x):
-        z = projected_x + self._recurrent_weights(params) * carry.h
-        return HiddenCarry(h=ACTIVATIONS[self.activation](z))
+    def project_carry(self, params, carry):
+        return self._recurrent_weights(params) * carry.h
+
+    def pointwise_transition(self, carry, projected_x, projected_carry):
+        return HiddenCarry(h=ACTIVATIONS[self.activation](projected_x + projected_carry))
 
     def recurrent_matrices(self, params):
         return {"h": jnp.diag(self._recurrent_weights(params))}

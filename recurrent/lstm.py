@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import Cell, LSTMCarry
+from recurrent.base import Cell, LSTMCarry, matmul, transposed_kernel_pullback
 from recurrent.registry import register_cell
 
 
@@ -44,6 +44,9 @@ class LSTM(Cell):
       forget_bias: added to the forget-gate bias at initialisation.
       chrono_t_max: if set (>= 2), use the chrono initialisation instead.
       param_dtype: dtype of the parameters.
+      matmul_dtype: None (default) for products in the parameters' dtype, or
+        e.g. "bfloat16": the matrix products' operands are cast to it and
+        accumulate in float32, while the carry and the gates stay float32.
 
     Example:
       >>> import jax, jax.numpy as jnp, recurrent as rec
@@ -59,9 +62,11 @@ class LSTM(Cell):
     forget_bias: float = 1.0
     chrono_t_max: float | None = None
     param_dtype: Any = "float32"
+    matmul_dtype: Any = None
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
+        _checks.optional_float_dtype("matmul_dtype", self.matmul_dtype)
         t_max = self.chrono_t_max
         if t_max is not None and (
                 isinstance(t_max, bool) or not isinstance(t_max, numbers.Real)
@@ -90,18 +95,41 @@ class LSTM(Cell):
         return LSTMCarry(h=jnp.zeros(shape, dtype), c=jnp.zeros(shape, dtype))
 
     def project_inputs(self, params, xs):
-        return xs @ params["w_ih"] + (params["b_ih"] + params["b_hh"])
+        return matmul(xs, params["w_ih"], self.matmul_dtype) + (params["b_ih"] + params["b_hh"])
 
-    def _gates(self, params, carry, projected_x):
-        z = projected_x + carry.h @ params["w_hh"]
-        return jnp.split(z, 4, axis=-1)
+    def project_carry(self, params, carry):
+        return matmul(carry.h, params["w_hh"], self.matmul_dtype)
 
-    def transition(self, params, carry, projected_x):
-        z_i, z_f, z_g, z_o = self._gates(params, carry, projected_x)
+    def project_carry_transpose(self, params, carry):
+        return transposed_kernel_pullback(params["w_hh"], carry, self.matmul_dtype)
+
+    def pointwise_transition(self, carry, projected_x, projected_carry):
+        z_i, z_f, z_g, z_o = jnp.split(projected_x + projected_carry, 4, axis=-1)
         c = jax.nn.sigmoid(z_f) * carry.c + jax.nn.sigmoid(z_i) * jnp.tanh(z_g)
         h = jax.nn.sigmoid(z_o) * jnp.tanh(c)
         return LSTMCarry(h=h, c=c)
 
+    def pointwise_vjp(self, carry, projected_x, projected_carry):
+        z_i, z_f, z_g, z_o = jnp.split(projected_x + projected_carry, 4, axis=-1)
+        i, f, g, o = (jax.nn.sigmoid(z_i), jax.nn.sigmoid(z_f), jnp.tanh(z_g),
+                      jax.nn.sigmoid(z_o))
+        c = f * carry.c + i * g
+        tanh_c = jnp.tanh(c)
+        new = LSTMCarry(h=o * tanh_c, c=c)
+        return new, jax.tree_util.Partial(_lstm_pullback, i, f, g, o, carry.c, tanh_c)
+
     def retention(self, params, carry, projected_x):
         """The forget gate f_t: the fraction of c_{t-1} that c_t keeps."""
-        return jax.nn.sigmoid(self._gates(params, carry, projected_x)[1])
+        z = projected_x + self.project_carry(params, carry)
+        return jax.nn.sigmoid(jnp.split(z, 4, axis=-1)[1])
+
+
+def _lstm_pullback(i, f, g, o, c_previous, tanh_c, new_bar):
+    """The LSTM gating's VJP from its saved activations (no recomputation)."""
+    c_bar = new_bar.c + new_bar.h * o * (1.0 - tanh_c * tanh_c)
+    z_bar = jnp.concatenate([c_bar * g * i * (1.0 - i),
+                             c_bar * c_previous * f * (1.0 - f),
+                             c_bar * i * (1.0 - g * g),
+                             new_bar.h * tanh_c * o * (1.0 - o)], axis=-1)
+    carry_bar = LSTMCarry(h=jnp.zeros_like(new_bar.h), c=c_bar * f)
+    return carry_bar, z_bar, z_bar

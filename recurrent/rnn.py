@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import Cell, HiddenCarry
+from recurrent.base import Cell, HiddenCarry, matmul, transposed_kernel_pullback
 from recurrent.registry import register_cell
 
 ACTIVATIONS = {"tanh": jnp.tanh, "relu": jax.nn.relu, "linear": lambda z: z}
@@ -41,6 +41,9 @@ class RNN(Cell):
       recurrent_init: "orthogonal" or "identity".
       recurrent_scale: gain of the recurrent initialisation.
       param_dtype: dtype of the parameters.
+      matmul_dtype: None (default) for products in the parameters' dtype, or
+        e.g. "bfloat16": the matrix products' operands are cast to it and
+        accumulate in float32, while the carry and the gates stay float32.
 
     Example:
       >>> import jax, jax.numpy as jnp, recurrent as rec
@@ -56,9 +59,11 @@ class RNN(Cell):
     recurrent_init: str = "orthogonal"
     recurrent_scale: float = 1.0
     param_dtype: Any = "float32"
+    matmul_dtype: Any = None
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
+        _checks.optional_float_dtype("matmul_dtype", self.matmul_dtype)
         _checks.one_of("activation", self.activation, ACTIVATIONS)
         _checks.one_of("recurrent_init", self.recurrent_init, RECURRENT_INITS)
 
@@ -76,8 +81,13 @@ class RNN(Cell):
         return HiddenCarry(h=jnp.zeros(shape, dtype))
 
     def project_inputs(self, params, xs):
-        return xs @ params["w_ih"] + (params["b_ih"] + params["b_hh"])
+        return matmul(xs, params["w_ih"], self.matmul_dtype) + (params["b_ih"] + params["b_hh"])
 
-    def transition(self, params, carry, projected_x):
-        h = ACTIVATIONS[self.activation](projected_x + carry.h @ params["w_hh"])
-        return HiddenCarry(h=h)
+    def project_carry(self, params, carry):
+        return matmul(carry.h, params["w_hh"], self.matmul_dtype)
+
+    def project_carry_transpose(self, params, carry):
+        return transposed_kernel_pullback(params["w_hh"], carry, self.matmul_dtype)
+
+    def pointwise_transition(self, carry, projected_x, projected_carry):
+        return HiddenCarry(h=ACTIVATIONS[self.activation](projected_x + projected_carry))

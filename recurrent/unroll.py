@@ -9,10 +9,11 @@ from recurrent import _checks
 from recurrent.base import Layer
 
 MODES = ("auto", "sequential", "parallel")
+GRADIENTS = ("fused", "autodiff")
 
 
 def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
-           time_major=False, unroll=1, remat=False, rng=None, mode="auto"):
+           time_major=False, unroll=1, remat=False, rng=None, mode="auto", gradient="fused"):
     """Runs `cell` over the time axis of `xs`.
 
     The input projection of all time steps is one matrix product before the
@@ -40,6 +41,14 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
         for cells whose recurrence is linear in the carry: `rec.LinearCell`s such
         as MinGRU) or "auto" (the default: parallel for linear cells on GPU and
         TPU, sequential otherwise). Both give the same result.
+      gradient: how reverse-mode gradients of the unroll are computed. "fused"
+        (the default): cells that split their step into `project_carry` and
+        `pointwise_transition` (RNN, LSTM, GRU, IndRNN) use a custom VJP whose
+        backward loop carries only the recurrent error, with the weight
+        gradients as one matrix product over all steps after it (see
+        `recurrent.fused`); reverse mode only. "autodiff": JAX differentiates
+        the scan itself, which also supports forward mode (`jax.jvp`,
+        `jax.jacfwd`, `jax.hessian`). Both give the same values and gradients.
 
     Returns:
       `(ys, carry)`: outputs `[B, T, O]` (same layout as `xs`) and the final
@@ -61,9 +70,10 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major)
     _checks.positive_int("unroll", unroll)
     _checks.one_of("mode", mode, MODES)
+    _checks.one_of("gradient", gradient, GRADIENTS)
     ys, carry = cell.unroll_time_major(
         params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
-        remat=bool(remat), rng=rng, mode=mode)
+        remat=bool(remat), rng=rng, mode=mode, gradient=gradient)
     return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
 
 

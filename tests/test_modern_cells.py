@@ -92,11 +92,15 @@ def test_check_grads(name):
         cell = type(CELLS[name])(**{**CELLS[name].__dict__, "param_dtype": jnp.float64})
         params = jax.tree_util.tree_map(lambda p: p.astype(jnp.float64), _params(cell))
         xs = jax.random.normal(jax.random.key(1), (B, 5, I), jnp.float64)
-        modes = ["sequential", "parallel"] if name in LINEAR else ["sequential"]
-        for mode in modes:
-            def f(params, xs, mode=mode):
-                return jnp.sum(jnp.tanh(rec.unroll(cell, params, xs, mode=mode)[0]))
-            check_grads(f, (params, xs), order=1, modes=("fwd", "rev"))
+        # (mode, gradient, directions): the fused custom VJP is reverse mode only.
+        cases = ([("sequential", "fused", ("fwd", "rev")), ("parallel", "fused", ("fwd", "rev"))]
+                 if name in LINEAR else
+                 [("sequential", "fused", ("rev",)), ("sequential", "autodiff", ("fwd", "rev"))])
+        for mode, gradient, directions in cases:
+            def f(params, xs, mode=mode, gradient=gradient):
+                ys = rec.unroll(cell, params, xs, mode=mode, gradient=gradient)[0]
+                return jnp.sum(jnp.tanh(ys))
+            check_grads(f, (params, xs), order=1, modes=directions)
 
 
 @pytest.mark.parametrize("name", sorted(LINEAR))

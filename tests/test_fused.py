@@ -1,0 +1,189 @@
+"""The fused unroll (custom VJP): the same gradients as JAX's own derivative of the scan,
+and the structure that makes it fast (no weight-gradient products inside the loop)."""
+
+import jax
+import jax.extend
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import recurrent as rec
+from recurrent import analysis
+from recurrent.unroll import prepare
+
+B, T, I, H = 3, 6, 3, 4
+LENGTHS = np.array([6, 2, 4])
+
+# Every library cell with the split step, and one with a non-default activation.
+CELLS = {
+    "rnn": rec.RNN(H),
+    "rnn_relu": rec.RNN(H, activation="relu", recurrent_init="identity"),
+    "lstm": rec.LSTM(H),
+    "gru": rec.GRU(H),
+    "indrnn": rec.IndRNN(H, t_max=4),
+}
+
+
+def _params(cell, seed=0):
+    """Initial parameters with every bias non-zero, so bias gradients are checked too."""
+    params = cell.init(jax.random.key(seed), I)
+    keys = iter(jax.random.split(jax.random.key(seed + 1), len(params)))
+    return {k: v + 0.3 * jax.random.normal(next(keys), v.shape) for k, v in params.items()}
+
+
+@pytest.fixture(scope="module")
+def xs():
+    return jax.random.normal(jax.random.key(1), (B, T, I))
+
+
+def _loss(cell, xs_arg, gradient, **kwargs):
+    """A loss of every output and the final carry, weighted so no term cancels."""
+    weights = jax.random.normal(jax.random.key(7), (B, T, cell.output_size))
+
+    def loss(params, xs, carry):
+        ys, final = rec.unroll(cell, params, xs, carry, gradient=gradient, **kwargs)
+        return jnp.sum(weights * ys) + sum(jnp.sum(jnp.sin(leaf))
+                                           for leaf in jax.tree_util.tree_leaves(final))
+    return loss
+
+
+def _assert_close(actual, expected, rtol=2e-5, atol=1e-6):
+    jax.tree_util.tree_map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=rtol, atol=atol), actual, expected)
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+@pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["full", "lengths"])
+@pytest.mark.parametrize("reverse,remat", [(False, False), (True, True)],
+                         ids=["forward", "reverse-remat"])
+def test_fused_gradients_equal_autodiff(name, lengths, reverse, remat, xs):
+    cell = CELLS[name]
+    params = _params(cell)
+    carry = jax.tree_util.tree_map(lambda c: c + 0.5, cell.initial_carry((B,)))
+    kwargs = dict(lengths=lengths, reverse=reverse, remat=remat)
+    grads = {gradient: jax.jit(jax.grad(_loss(cell, xs, gradient, **kwargs), argnums=(0, 1, 2)))(
+                 params, xs, carry)
+             for gradient in ("fused", "autodiff")}
+    _assert_close(grads["fused"], grads["autodiff"])
+    # Every parameter, the inputs and the initial carry get a non-zero gradient.
+    assert all(float(jnp.abs(g).max()) > 0 for g in jax.tree_util.tree_leaves(grads["fused"]))
+
+
+@pytest.mark.parametrize("layer", [
+    rec.Bidirectional(rec.LSTM(H), rec.GRU(H)),
+    rec.Stack([rec.GRU(H), rec.LSTM(H)], residual=True),
+], ids=["bidirectional", "stack"])
+def test_composite_layers_pass_the_choice_down(layer, xs):
+    params = layer.init(jax.random.key(0), I)
+    carry = layer.initial_carry((B,))
+    grads = [jax.grad(_loss(layer, xs, gradient, lengths=LENGTHS), argnums=(0, 1))(
+                 params, xs, carry) for gradient in ("fused", "autodiff")]
+    _assert_close(*grads)
+
+
+def test_state_grads_through_the_fused_backward(xs):
+    cell, params = rec.LSTM(H), _params(rec.LSTM(H))
+
+    def loss(ys):
+        return jnp.sum(ys[:, -1] ** 2) + jnp.sum(ys[:, 2])
+
+    fused = analysis.state_grads(cell, params, xs, loss, lengths=LENGTHS)
+    xs_TxBxI, carry, lengths = prepare(cell, params, xs, None, LENGTHS, False)
+    zeros = jax.tree_util.tree_map(lambda c: jnp.zeros((T,) + c.shape), carry)
+
+    def reference(perturbation):
+        ys, _ = cell.unroll_time_major(params, xs_TxBxI, carry, lengths, reverse=False,
+                                       unroll=1, remat=False, rng=None,
+                                       perturbation=perturbation, gradient="autodiff")
+        return loss(jnp.swapaxes(ys, 0, 1))
+
+    expected = jax.tree_util.tree_map(lambda g: jnp.swapaxes(g, 0, 1), jax.grad(reference)(zeros))
+    _assert_close(fused, expected)
+    np.testing.assert_array_equal(fused.h[1, 2:], 0.0)  # Past the sequence's end.
+
+
+def test_vmapped_gradients(xs):
+    cell, params = rec.GRU(H), _params(rec.GRU(H))
+    stacked = jax.tree_util.tree_map(lambda p: jnp.stack([p, 2 * p]), params)
+
+    def loss(params, gradient):
+        return jnp.sum(rec.unroll(cell, params, xs, gradient=gradient)[0] ** 2)
+
+    fused, autodiff = (jax.vmap(jax.grad(loss), in_axes=(0, None))(stacked, g)
+                       for g in ("fused", "autodiff"))
+    _assert_close(fused, autodiff, rtol=1e-4)
+
+
+def test_forward_mode_needs_autodiff(xs):
+    cell, params = rec.LSTM(H), _params(rec.LSTM(H))
+
+    def final_h(xs, gradient):
+        return rec.unroll(cell, params, xs, gradient=gradient)[1].h
+
+    tangent = jnp.ones_like(xs)
+    _, out = jax.jvp(lambda x: final_h(x, "autodiff"), (xs,), (tangent,))
+    assert out.shape == (B, H)
+    with pytest.raises(TypeError, match="forward-mode"):
+        jax.jvp(lambda x: final_h(x, "fused"), (xs,), (tangent,))
+
+
+def test_unknown_gradient_is_rejected(xs):
+    cell = rec.LSTM(H)
+    with pytest.raises(ValueError, match="gradient must be one of .* got 'reverse'"):
+        rec.unroll(cell, cell.init(jax.random.key(0), I), xs, gradient="reverse")
+
+
+def _dot_shapes_inside_loops(jaxpr):
+    """Output shapes of every dot_general inside a scan body, recursively."""
+    shapes = []
+
+    def visit(jaxpr, inside):
+        for eqn in jaxpr.eqns:
+            if eqn.primitive.name == "dot_general" and inside:
+                shapes.append(tuple(eqn.outvars[0].aval.shape))
+            for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+                visit(sub, inside or eqn.primitive.name == "scan")
+    visit(jaxpr.jaxpr, False)
+    return shapes
+
+
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru"])
+def test_weight_gradients_are_computed_after_the_loop(name):
+    cell = CELLS[name]
+    inputs = 5  # Unlike B, T and H, so a weight's shape cannot pass for a batch's.
+    params = cell.init(jax.random.key(0), inputs)
+    xs = jnp.ones((B, T, inputs))
+    # A weight gradient, or its transpose.
+    weight_shapes = {shape[::order] for shape in (params["w_ih"].shape, params["w_hh"].shape)
+                     for order in (1, -1)}
+
+    def in_loop(gradient):
+        loss = lambda p: jnp.sum(rec.unroll(cell, p, xs, gradient=gradient)[0] ** 2)  # noqa: E731
+        return _dot_shapes_inside_loops(jax.make_jaxpr(jax.grad(loss))(params))
+
+    # JAX's derivative of the scan accumulates the weight gradients step by step ...
+    assert weight_shapes & set(in_loop("autodiff"))
+    # ... the fused backward keeps only per-step products of batch rows in the loop.
+    fused = in_loop("fused")
+    assert fused and not weight_shapes & set(fused)
+    assert all(shape[0] == B for shape in fused)
+
+
+def test_bfloat16_matmuls_keep_a_float32_carry(xs):
+    exact = rec.LSTM(H)
+    mixed = rec.LSTM(H, matmul_dtype="bfloat16")
+    params = _params(exact)
+    ys_exact, carry_exact = rec.unroll(exact, params, xs)
+    ys_mixed, carry_mixed = rec.unroll(mixed, params, xs)
+    assert ys_mixed.dtype == carry_mixed.c.dtype == jnp.float32
+    # bfloat16 keeps 8 bits of mantissa: agreement to a few parts in a thousand, not exactly.
+    np.testing.assert_allclose(ys_mixed, ys_exact, atol=3e-2)
+    assert not np.array_equal(ys_mixed, ys_exact)
+    grads = [jax.grad(lambda p, c=c: jnp.sum(rec.unroll(c, p, xs)[0] ** 2))(params)
+             for c in (exact, mixed)]
+    _assert_close(grads[1], grads[0], rtol=0.1, atol=3e-2)
+
+
+def test_matmul_dtype_must_be_a_float_dtype():
+    with pytest.raises(ValueError, match="matmul_dtype must be None or a floating-point dtype"):
+        rec.GRU(H, matmul_dtype="int8")
