@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # because the shape letters (B, T, I, H) are the project's names for axes.
 RUFF := $(PY) -m ruff check --select E,F,W,I,B,UP --ignore E741 --line-length 100 --target-version py311
 
-.PHONY: run test lint demo benchmarks clean
+.PHONY: run test lint demo benchmarks performance clean
 
 # A small version of the vanishing-gradient study (RNN, LSTM and chrono-initialised LSTM on
 # the Italy task at gaps 4-32, three seeds each), then the headline plot copied for the README.
@@ -36,6 +36,11 @@ benchmarks: $(TEST_STAMP)
 	$(PY) launch.py --config=experiments/configs/temporal_order.py:sweep \
 		--workdir=$(BENCH)/temporal-order
 	$(PY) -m experiments.aggregate $(BENCH)
+
+# Throughput of every cell against Flax, PyTorch (if installed: pip install -e '.[bench]')
+# and the floor of unavoidable products; the tables behind docs/performance.md.
+performance: $(RUN_STAMP)
+	$(PY) launch.py --config=experiments/configs/benchmark.py --workdir=runs/benchmark
 
 # One pytest worker per core, whole files per worker (JAX compiles dominate; on 2 cores this
 # takes the suite from about 4m50s to 3m15s).

@@ -1,11 +1,24 @@
 """Benchmarks (config: experiments/configs/benchmark.py).
 
-For each cell and shape (B, T, I, H): the time of one training step (forward,
-backward with respect to every parameter, and an Adam update) of a model
-"cell -> linear readout -> cross-entropy on the last step", and the time of
-`rec.analysis.state_grads` for the same loss; both jitted, warm-up excluded,
-median of `repeats` runs. Results go to `benchmark.md` and `benchmark.json` in
-the workdir.
+1. Throughput. For each cell and shape (B, T, I, H), every implementation runs
+   the same problem, a loss on all outputs (the mean of their squares):
+   * a training step: forward and backward with respect to every parameter;
+   * the forward pass alone;
+   each jitted (compiled once, compile time reported separately), warm-up
+   excluded, the median of `repeats` timed runs; tokens/s = B*T / time. Peak
+   memory is XLA's temporary memory of the compiled training step.
+   Implementations: this library's variants (`config.variants`: the fused
+   custom VJP, JAX's own derivative of the scan, bfloat16 products, remat),
+   `flax.linen.RNN` with Flax's cells, PyTorch's `nn.LSTM` / `nn.GRU` /
+   `nn.RNN` when torch is installed (`pip install -e '.[bench]'`), and on a GPU
+   `jax.experimental.rnn` (cuDNN, LSTM only).
+2. The floor: the matrix products no implementation can avoid, timed alone
+   (see `measure_floor`); every time is also reported as a multiple of it.
+3. `rec.analysis.state_grads` (dL/ds_t for every t) against a training step.
+4. Sequential against parallel unrolling of the cells linear in the carry.
+
+Results go to `benchmark.md` and `benchmark.json` in the workdir; docs/performance.md
+holds the latest tables with the machine and the command.
 """
 
 from __future__ import annotations
@@ -17,12 +30,24 @@ import time
 
 import jax
 import jax.numpy as jnp
-import optax
+import numpy as np
 
 import recurrent as rec
 from experiments import validation
 from experiments.errors import ConfigError
 from recurrent.base import auto_mode
+
+VARIANTS = ("fused", "autodiff", "bfloat16", "remat")
+PEERS = ("flax", "torch", "cudnn")
+#: What each variant of this library changes: cell options, `rec.unroll` options.
+VARIANT_OPTIONS = {
+    "fused": ({}, {}),
+    "autodiff": ({}, {"gradient": "autodiff"}),
+    "bfloat16": ({"matmul_dtype": "bfloat16"}, {}),
+    "remat": ({}, {"remat": True}),
+}
+#: Cells that Flax and PyTorch implement with the same equations.
+PEER_CELLS = ("rnn", "lstm", "gru")
 
 
 def median_seconds(fn, *args, repeats: int = 20) -> float:
@@ -36,8 +61,16 @@ def median_seconds(fn, *args, repeats: int = 20) -> float:
     return sorted(times)[len(times) // 2]
 
 
-def _linear_cells() -> list[str]:
-    return [n for n in rec.cell_names() if issubclass(rec.get_cell_class(n), rec.LinearCell)]
+def compile_once(fn, *args):
+    """`(compiled, seconds, temp_bytes)`: `fn` jitted and compiled for `args`.
+
+    Timed calls then go to the compiled executable, so nothing can recompile.
+    """
+    start = time.perf_counter()
+    compiled = jax.jit(fn).lower(*args).compile()
+    seconds = time.perf_counter() - start
+    stats = compiled.memory_analysis()
+    return compiled, seconds, None if stats is None else stats.temp_size_in_bytes
 
 
 def parse_shape(text: str) -> tuple[int, int, int, int]:
@@ -50,41 +83,144 @@ def parse_shape(text: str) -> tuple[int, int, int, int]:
     return shape
 
 
-def measure_state_grads_cost(cell_name: str, shape, seed: int, repeats: int) -> dict:
+def _loss_of_outputs(ys):
+    return jnp.mean(jnp.square(ys.astype(jnp.float32)))
+
+
+def _inputs(shape, seed):
+    batch, steps, inputs, _ = shape
+    return jax.random.normal(jax.random.key(seed + 1), (batch, steps, inputs))
+
+
+def _timed_jax(name, loss, forward, params, xs, repeats):
+    """Times a jax implementation given its loss(params, xs) and forward(params, xs)."""
+    train, compile_s, temp = compile_once(jax.grad(loss), params, xs)
+    forward = compile_once(forward, params, xs)[0]
+    return {"implementation": name, "train_s": median_seconds(train, params, xs, repeats=repeats),
+            "forward_s": median_seconds(forward, params, xs, repeats=repeats),
+            "compile_s": compile_s, "temp_bytes": temp}
+
+
+def measure_ours(cell_name, variant, shape, seed, repeats):
+    cell_options, unroll_options = VARIANT_OPTIONS[variant]
+    cell = rec.make_cell(cell_name, hidden_size=shape[3], **cell_options)
+    params = cell.init(jax.random.key(seed), shape[2])
+    xs = _inputs(shape, seed)
+
+    def forward(params, xs):
+        return rec.unroll(cell, params, xs, **unroll_options)[0]
+
+    return _timed_jax(f"recurrent ({variant})", lambda p, x: _loss_of_outputs(forward(p, x)),
+                      forward, params, xs, repeats)
+
+
+def measure_flax(cell_name, shape, seed, repeats):
+    from flax import linen as nn
+    cell = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell, "rnn": nn.SimpleCell}[cell_name]
+    model = nn.RNN(cell(shape[3]))
+    xs = _inputs(shape, seed)
+    params = model.init(jax.random.key(seed), xs)
+    return _timed_jax(f"flax.linen.RNN({cell.__name__})",
+                      lambda p, x: _loss_of_outputs(model.apply(p, x)), model.apply,
+                      params, xs, repeats)
+
+
+def measure_cudnn(shape, seed, repeats):
+    """`jax.experimental.rnn.lstm`: cuDNN's fused LSTM (GPU only)."""
+    from jax.experimental import rnn as cudnn
     batch, steps, inputs, hidden = shape
-    cell = rec.make_cell(cell_name, hidden_size=hidden)
-    key_cell, key_out, key_x, key_y = jax.random.split(jax.random.key(seed), 4)
-    params = {"cell": cell.init(key_cell, inputs),
-              "readout": jax.random.normal(key_out, (hidden, 10)) / hidden ** 0.5}
-    xs = jax.random.normal(key_x, (batch, steps, inputs))
-    labels = jax.random.randint(key_y, (batch,), 0, 10)
+    weights = cudnn.init_lstm_weight(jax.random.key(seed), inputs, hidden, 1, False)
+    xs = _inputs(shape, seed)
+    zeros = jnp.zeros((1, batch, hidden))
+    lengths = jnp.full((batch,), steps, jnp.int32)
 
-    def loss_of_outputs(readout, ys):
-        logits = ys[:, -1] @ readout
-        return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
+    def forward(weights, xs):
+        return cudnn.lstm(xs, zeros, zeros, weights, lengths, inputs, hidden, 1, 0.0, False)[0]
 
-    def loss(params, xs):
-        ys, _ = rec.unroll(cell, params["cell"], xs)
-        return loss_of_outputs(params["readout"], ys)
+    return _timed_jax("jax.experimental.rnn.lstm (cuDNN)",
+                      lambda w, x: _loss_of_outputs(forward(w, x)), forward, weights, xs,
+                      repeats)
 
-    optimizer = optax.adam(1e-3)
 
-    @jax.jit
-    def train_step(params, opt_state, xs):
-        grads = jax.grad(loss)(params, xs)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state
+def measure_torch(cell_name, shape, seed, repeats):
+    import torch
+    batch, steps, inputs, hidden = shape
+    torch.manual_seed(seed)
+    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell_name](
+        inputs, hidden, batch_first=True)
+    xs = torch.from_numpy(np.array(_inputs(shape, seed)))
 
-    @jax.jit
-    def state_grads(params, xs):
-        return rec.analysis.state_grads(
-            cell, params["cell"], xs, lambda ys: loss_of_outputs(params["readout"], ys))
+    def train():
+        module.zero_grad()
+        ys, _ = module(xs)
+        ys.square().mean().backward()
 
-    step_s = median_seconds(train_step, params, optimizer.init(params), xs, repeats=repeats)
-    grads_s = median_seconds(state_grads, params, xs, repeats=repeats)
-    return {"cell": cell_name, "B": batch, "T": steps, "I": inputs, "H": hidden,
-            "train_step_ms": 1e3 * step_s, "state_grads_ms": 1e3 * grads_s,
-            "ratio": grads_s / step_s}
+    def forward():
+        with torch.no_grad():
+            return module(xs)
+
+    return {"implementation": f"torch.nn.{type(module).__name__}",
+            "train_s": median_seconds(train, repeats=repeats),
+            "forward_s": median_seconds(forward, repeats=repeats),
+            "compile_s": None, "temp_bytes": None}
+
+
+def measure_floor(cell_name, shape, seed, repeats):
+    """The products every implementation of a training step must compute, timed alone.
+
+    * the T recurrent products of the forward pass, one after another
+      ([B, H] x [H, G*H], each needing the last), and the T of the backward pass
+      ([B, G*H] x [G*H, H]): a `lax.scan` of nothing else, at this size's rate;
+    * the large products over all T*B rows: the input projection X W_ih, and the
+      weight gradients X^T dZ and H^T dZ.
+    A forward pass needs the first and the input projection. Element-wise gating,
+    memory traffic and loop overheads come on top, so no implementation can
+    reach the floor; the ratio says how much of a step is overhead.
+    """
+    batch, steps, inputs, hidden = shape
+    width = len(rec.get_cell_class(cell_name).gate_names) * hidden
+    keys = jax.random.split(jax.random.key(seed), 5)
+    w_hh = jax.random.normal(keys[0], (hidden, width)) / hidden ** 0.5
+    w_t = jnp.transpose(w_hh)
+    h = jax.random.normal(keys[1], (batch, hidden))
+    rows_x = jax.random.normal(keys[2], (steps * batch, inputs))
+    rows_h = jax.random.normal(keys[3], (steps * batch, hidden))
+    rows_z = jax.random.normal(keys[4], (steps * batch, width))
+    w_ih = rows_z[:inputs]
+
+    def chain(step):
+        return lambda h, w: jax.lax.scan(lambda c, _: (step(c, w), None), h, None,
+                                         length=steps)[0]
+
+    parts = {
+        "recurrent_forward": (chain(lambda c, w: (c @ w)[:, :hidden]), h, w_hh),
+        "recurrent_backward": (chain(lambda c, w: jnp.tile(c, (1, width // hidden)) @ w),
+                               h, w_t),
+        "input_projection": (lambda x, w: x @ w, rows_x, w_ih),
+        "input_weight_gradient": (lambda x, z: x.T @ z, rows_x, rows_z),
+        "recurrent_weight_gradient": (lambda h, z: h.T @ z, rows_h, rows_z),
+    }
+    seconds = {name: median_seconds(compile_once(fn, a, b)[0], a, b, repeats=repeats)
+               for name, (fn, a, b) in parts.items()}
+    return {"implementation": "floor (unavoidable products)",
+            "train_s": sum(seconds.values()),
+            "forward_s": seconds["recurrent_forward"] + seconds["input_projection"],
+            "compile_s": None, "temp_bytes": None, "parts_s": seconds}
+
+
+def measure_state_grads(cell_name, shape, seed, repeats):
+    """`rec.analysis.state_grads` against a training step of the same loss."""
+    cell = rec.make_cell(cell_name, hidden_size=shape[3])
+    params = cell.init(jax.random.key(seed), shape[2])
+    xs = _inputs(shape, seed)
+    train = compile_once(jax.grad(
+        lambda p, x: _loss_of_outputs(rec.unroll(cell, p, x)[0])), params, xs)[0]
+    grads = compile_once(
+        lambda p, x: rec.analysis.state_grads(cell, p, x, _loss_of_outputs), params, xs)[0]
+    train_s = median_seconds(train, params, xs, repeats=repeats)
+    grads_s = median_seconds(grads, params, xs, repeats=repeats)
+    return {"cell": cell_name, "shape": list(shape), "train_ms": 1e3 * train_s,
+            "state_grads_ms": 1e3 * grads_s, "ratio": grads_s / train_s}
 
 
 def measure_scan_modes(cell_name: str, steps: int, batch: int, width: int, seed: int,
@@ -103,65 +239,189 @@ def measure_scan_modes(cell_name: str, steps: int, batch: int, width: int, seed:
     return row
 
 
-def run(config, workdir: str, command: str | None = None) -> list[dict]:
+def _linear_cells() -> list[str]:
+    return [n for n in rec.cell_names() if issubclass(rec.get_cell_class(n), rec.LinearCell)]
+
+
+def _torch_version():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__, torch.get_num_threads()
+
+
+def _validate(config):
     validation.integer("seed", config.seed, minimum=0)
     validation.integer("repeats", config.repeats)
     shapes = [parse_shape(s) for s in config.shapes]
+    for name in config.cells:
+        if name not in rec.cell_names():
+            raise ConfigError(f"unknown cell {name!r}; registered cells: "
+                              f"{', '.join(rec.cell_names())}")
+    for variant in config.variants:
+        validation.choice("variants[...]", variant, VARIANTS)
+    for peer in config.peers:
+        validation.choice("peers[...]", peer, PEERS)
     validation.integer("scan_batch", config.scan_batch)
     validation.integer("scan_width", config.scan_width)
     validation.integer("scan_repeats", config.scan_repeats)
+    for steps in config.scan_lengths:
+        validation.integer("scan_lengths[...]", steps)
     for name in config.scan_cells:
         if not issubclass(rec.get_cell_class(name) if name in rec.cell_names() else object,
                           rec.LinearCell):
             raise ConfigError(f"scan_cells: {name!r} is not a registered cell with a parallel "
                               f"form; choose from {', '.join(_linear_cells())}")
-    for name in config.cells:
-        if name not in rec.cell_names():
-            raise ConfigError(f"unknown cell {name!r}; registered cells: "
-                              f"{', '.join(rec.cell_names())}")
-    if os.path.exists(workdir) and not os.path.isdir(workdir):
-        raise ConfigError(f"workdir {workdir!r} is a file; expected a directory (or a new path)")
+    return shapes
+
+
+def _throughput_rows(config, shapes, notes):
+    torch_info = _torch_version()
+    if "torch" in config.peers and torch_info is None:
+        notes.append("PyTorch is not installed, so its rows are missing "
+                     "(`pip install -e '.[bench]'`).")
+    if "cudnn" in config.peers and jax.default_backend() != "gpu":
+        notes.append(f"No GPU (JAX runs on {jax.default_backend()}), so there is no cuDNN row.")
     rows = []
     for name in config.cells:
         for shape in shapes:
-            row = measure_state_grads_cost(name, shape, config.seed, config.repeats)
-            print(f"{name:5s} B={shape[0]} T={shape[1]} I={shape[2]} H={shape[3]}: train step "
-                  f"{row['train_step_ms']:.2f} ms, state_grads {row['state_grads_ms']:.2f} ms, "
-                  f"ratio {row['ratio']:.2f}")
-            rows.append(row)
-    scan_rows = []
-    for name in config.scan_cells:
-        for steps in config.scan_lengths:
-            row = measure_scan_modes(name, validation.integer("scan_lengths[...]", steps),
-                                     config.scan_batch, config.scan_width, config.seed,
-                                     config.scan_repeats)
-            print(f"{name:7s} T={steps}: sequential {row['sequential_ms']:.1f} ms, parallel "
-                  f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
-            scan_rows.append(row)
-    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-               f"JAX {jax.__version__} on {jax.devices()[0].platform}")
-    command = command or "python launch.py --config=experiments/configs/benchmark.py"
-    lines = [f"Command: `{command}`",
-             "", f"Machine: {machine}", "",
-             "| cell | B | T | I | H | train step (ms) | state_grads (ms) | ratio |",
-             "|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['cell']} | {r['B']} | {r['T']} | {r['I']} | {r['H']} "
-              f"| {r['train_step_ms']:.2f} | {r['state_grads_ms']:.2f} | {r['ratio']:.2f} |"
-              for r in rows]
+            group = [measure_floor(name, shape, config.seed, config.repeats)]
+            for variant in config.variants:
+                if variant == "bfloat16" and "matmul_dtype" not in rec.get_cell_class(
+                        name).__dataclass_fields__:
+                    continue
+                group.append(measure_ours(name, variant, shape, config.seed, config.repeats))
+            if name in PEER_CELLS and "flax" in config.peers:
+                group.append(measure_flax(name, shape, config.seed, config.repeats))
+            if name in PEER_CELLS and "torch" in config.peers and torch_info is not None:
+                group.append(measure_torch(name, shape, config.seed, config.repeats))
+            if name == "lstm" and "cudnn" in config.peers and jax.default_backend() == "gpu":
+                group.append(measure_cudnn(shape, config.seed, config.repeats))
+            floor = group[0]
+            tokens = shape[0] * shape[1]
+            for row in group:
+                row.update(cell=name, B=shape[0], T=shape[1], I=shape[2], H=shape[3],
+                           train_tokens_per_s=tokens / row["train_s"],
+                           forward_tokens_per_s=tokens / row["forward_s"],
+                           train_over_floor=row["train_s"] / floor["train_s"],
+                           forward_over_floor=row["forward_s"] / floor["forward_s"])
+                print(f"{name:5s} {shape}: {row['implementation']:40s} train "
+                      f"{1e3 * row['train_s']:8.2f} ms, forward {1e3 * row['forward_s']:8.2f} ms")
+            rows += group
+    return rows, torch_info
+
+
+def speedups(rows) -> list[dict]:
+    """Per cell and shape: the fused training step's speed against every other row."""
+    out = []
+    for row in rows:
+        if row["implementation"] != "recurrent (fused)":
+            continue
+        same = [r for r in rows if (r["cell"], r["B"], r["T"], r["I"], r["H"]) ==
+                (row["cell"], row["B"], row["T"], row["I"], row["H"])]
+        out.append({"cell": row["cell"], "B": row["B"], "T": row["T"], "I": row["I"],
+                    "H": row["H"], "train_over_floor": row["train_over_floor"],
+                    "train_speedup": {r["implementation"]: r["train_s"] / row["train_s"]
+                                      for r in same if r is not row and "floor" not in
+                                      r["implementation"]},
+                    "forward_speedup": {r["implementation"]: r["forward_s"] / row["forward_s"]
+                                        for r in same if r is not row and "floor" not in
+                                        r["implementation"]}})
+    return out
+
+
+def _fmt(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
+def _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, config):
+    lines = [f"Command: `{command}`", "", f"Machine: {machine}", ""]
+    lines += [f"Note: {n}" for n in notes] + ([""] if notes else [])
+    if rows:
+        lines += ["Training step = forward + backward of the mean square of all outputs with "
+                  "respect to every parameter; median of "
+                  f"{config.repeats} runs after a warm-up; tokens = B*T.", ""]
+        for key in dict.fromkeys((r["cell"], r["B"], r["T"], r["I"], r["H"]) for r in rows):
+            cell, batch, steps, inputs, hidden = key
+            lines += [f"**{cell}**, B={batch}, T={steps}, I={inputs}, H={hidden}:", "",
+                      "| implementation | train step (ms) | train tokens/s | × floor "
+                      "| forward (ms) | forward tokens/s | compile (s) | step temp memory (MB) |",
+                      "|---|---|---|---|---|---|---|---|"]
+            for r in rows:
+                if (r["cell"], r["B"], r["T"], r["I"], r["H"]) != key:
+                    continue
+                temp = None if r["temp_bytes"] is None else r["temp_bytes"] / 2 ** 20
+                lines.append(
+                    f"| {r['implementation']} | {1e3 * r['train_s']:.1f} "
+                    f"| {r['train_tokens_per_s']:,.0f} | {r['train_over_floor']:.2f} "
+                    f"| {1e3 * r['forward_s']:.1f} | {r['forward_tokens_per_s']:,.0f} "
+                    f"| {_fmt(r['compile_s'], '.2f')} | {_fmt(temp, '.1f')} |")
+            floor = next(r for r in rows if (r["cell"], r["B"], r["T"], r["I"], r["H"]) == key
+                         and "parts_s" in r)
+            parts = ", ".join(f"{k.replace('_', ' ')} {1e3 * v:.1f} ms"
+                              for k, v in floor["parts_s"].items())
+            lines += ["", f"Floor: {parts}.", ""]
+        lines += ["Speed of the fused training step against each other implementation "
+                  "(their time / ours; above 1 = ours is faster):", "",
+                  "| cell | B,T,I,H | against | training step | forward |", "|---|---|---|---|---|"]
+        for s in summary:
+            for peer, value in s["train_speedup"].items():
+                lines.append(f"| {s['cell']} | {s['B']},{s['T']},{s['I']},{s['H']} | {peer} "
+                             f"| {value:.2f}× | {s['forward_speedup'][peer]:.2f}× |")
+        lines.append("")
+    if grads_rows:
+        lines += ["`rec.analysis.state_grads` (dL/ds_t for every t, same loss) against the "
+                  "fused training step:", "",
+                  "| cell | B,T,I,H | train step (ms) | state_grads (ms) | ratio |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {r['cell']} | {','.join(map(str, r['shape']))} | {r['train_ms']:.1f} "
+                  f"| {r['state_grads_ms']:.1f} | {r['ratio']:.2f} |" for r in grads_rows]
+        lines.append("")
     if scan_rows:
-        lines += ["", f"Forward + backward of one unroll, B={config.scan_batch}, "
-                      f"I=H={config.scan_width}:", "",
+        lines += [f"Forward + backward of one unroll, B={config.scan_batch}, "
+                  f"I=H={config.scan_width}:", "",
                   "| cell | T | sequential (ms) | parallel (ms) | auto picks | auto (ms) "
                   "| auto / best |",
                   "|---|---|---|---|---|---|---|"]
         lines += [f"| {r['cell']} | {r['T']} | {r['sequential_ms']:.1f} | {r['parallel_ms']:.1f} "
                   f"| {r['auto_picks']} | {r['auto_ms']:.1f} | {r['auto_over_best']:.2f} |"
                   for r in scan_rows]
+    return "\n".join(lines) + "\n"
+
+
+def run(config, workdir: str, command: str | None = None) -> dict:
+    shapes = _validate(config)
+    if os.path.exists(workdir) and not os.path.isdir(workdir):
+        raise ConfigError(f"workdir {workdir!r} is a file; expected a directory (or a new path)")
+    notes = []
+    rows, torch_info = _throughput_rows(config, shapes, notes)
+    summary = speedups(rows)
+    grads_rows = []
+    for name in config.state_grads_cells:
+        for shape in shapes:
+            grads_rows.append(measure_state_grads(name, shape, config.seed, config.repeats))
+            print(f"{name:5s} {shape}: state_grads / train step {grads_rows[-1]['ratio']:.2f}")
+    scan_rows = []
+    for name in config.scan_cells:
+        for steps in config.scan_lengths:
+            row = measure_scan_modes(name, steps, config.scan_batch, config.scan_width,
+                                     config.seed, config.scan_repeats)
+            print(f"{name:7s} T={steps}: sequential {row['sequential_ms']:.1f} ms, parallel "
+                  f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
+            scan_rows.append(row)
+    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+               f"JAX {jax.__version__} on {jax.devices()[0].platform}")
+    if torch_info is not None:
+        machine += f", PyTorch {torch_info[0]} ({torch_info[1]} threads)"
+    command = command or "python launch.py --config=experiments/configs/benchmark.py"
+    results = {"machine": machine, "command": command, "notes": notes, "rows": rows,
+               "speedups": summary, "state_grads": grads_rows, "scan_rows": scan_rows}
+    text = _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, config)
     os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, "benchmark.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(text)
     with open(os.path.join(workdir, "benchmark.json"), "w") as f:
-        json.dump({"machine": machine, "command": command, "rows": rows,
-                   "scan_rows": scan_rows}, f, indent=2)
-    print("\n".join(lines))
-    return rows
+        json.dump(results, f, indent=2)
+    print(text)
+    return results

@@ -2,26 +2,38 @@
 
     python launch.py --config=experiments/configs/benchmark.py --workdir=runs/benchmark
 
-The cost of `rec.analysis.state_grads` (all dL/ds_t in one backward pass)
-relative to one training step of the same model, and sequential against
-parallel unrolling of the cells whose recurrence is linear in the carry.
+Training-step and forward throughput of each cell against Flax, PyTorch (when installed:
+`pip install -e '.[bench]'`) and the floor of unavoidable matrix products; the cost of
+`rec.analysis.state_grads`; sequential against parallel unrolling of the cells whose
+recurrence is linear in the carry. `:quick` is a small variant for a first look.
 """
 
 import ml_collections
 
 
-def get_config():
+def get_config(variant: str = "full"):
     config = ml_collections.ConfigDict()
     config.experiment = "benchmark"  # What launch.py runs: experiments.benchmark.run.
     config.seed = 0  # Seeds parameters and inputs.
-    config.cells = ("rnn", "lstm", "gru")  # Cells measured.
-    # Shapes measured, "B,T,I,H" each.
-    config.shapes = ("32,100,32,64", "32,200,64,128")
+    config.cells = ("lstm", "gru", "rnn")  # Cells measured for throughput.
+    config.shapes = ("32,256,64,256",)  # Shapes measured, "B,T,I,H" each.
+    # This library's variants: fused (custom VJP, the default), autodiff (JAX's derivative
+    # of the scan), bfloat16 (matmul_dtype="bfloat16"), remat (rematerialised steps).
+    config.variants = ("fused", "autodiff", "bfloat16", "remat")
+    config.peers = ("flax", "torch", "cudnn")  # Other implementations; cudnn needs a GPU.
     config.repeats = 20  # Timed runs per measurement (the median is reported).
+    config.state_grads_cells = ("rnn", "lstm", "gru")  # Cells whose state_grads cost is measured.
     # Sequential against parallel (associative_scan) unrolling of the linear cells.
     config.scan_cells = ("mingru", "minlstm", "lru")  # Cells with mode="parallel".
     config.scan_lengths = (1000, 4000, 16000)  # T.
     config.scan_batch = 8  # B.
     config.scan_width = 64  # I = H.
     config.scan_repeats = 10  # Timed runs per measurement.
+    if variant == "quick":
+        config.shapes = ("16,64,32,64",)
+        config.repeats = 5
+        config.scan_lengths = (1000,)
+        config.scan_repeats = 3
+    elif variant != "full":
+        raise ValueError(f"variant must be 'full' or 'quick', got {variant!r}")
     return config
