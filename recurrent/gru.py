@@ -89,6 +89,23 @@ class GRU(Cell):
         n = jnp.tanh(x_n + r * h_n)
         return HiddenCarry(h=(1.0 - z) * n + z * carry.h)
 
+    def pointwise_vjp(self, carry, projected_x, projected_carry):
+        r, z, x_n, h_n = self._gates(projected_x, projected_carry)
+        n = jnp.tanh(x_n + r * h_n)
+        new = HiddenCarry(h=(1.0 - z) * n + z * carry.h)
+        return new, jax.tree_util.Partial(_gru_pullback, r, z, n, h_n, carry.h)
+
     def retention(self, params, carry, projected_x):
         """The update gate z_t: the fraction of h_{t-1} that h_t keeps."""
         return self._gates(projected_x, self.project_carry(params, carry))[1]
+
+
+def _gru_pullback(r, z, n, h_n, h_previous, new_bar):
+    """The GRU gating's VJP from its saved gates (no recomputation)."""
+    g = new_bar.h
+    n_pre_bar = g * (1.0 - z) * (1.0 - n * n)
+    r_pre_bar = n_pre_bar * h_n * r * (1.0 - r)
+    z_pre_bar = g * (h_previous - n) * z * (1.0 - z)
+    projected_x_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar], axis=-1)
+    projected_carry_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar * r], axis=-1)
+    return HiddenCarry(h=g * z), projected_x_bar, projected_carry_bar
