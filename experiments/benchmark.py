@@ -5,15 +5,17 @@
    * a training step: forward and backward with respect to every parameter;
    * the forward pass alone;
    each jitted (compiled once, compile time reported separately), warm-up
-   excluded, the median of `repeats` timed runs; tokens/s = B*T / time. Peak
-   memory is XLA's temporary memory of the compiled training step.
+   excluded; tokens/s = B*T / time. The implementations of one cell and shape
+   are timed in turns (one call of each per round, `repeats` rounds) and each
+   reports its median, so that a slow spell of a shared machine hits them all
+   alike. Peak memory is XLA's temporary memory of the compiled training step.
    Implementations: this library's variants (`config.variants`: the fused
    custom VJP, JAX's own derivative of the scan, bfloat16 products, remat),
    `flax.linen.RNN` with Flax's cells, PyTorch's `nn.LSTM` / `nn.GRU` /
    `nn.RNN` when torch is installed (`pip install -e '.[bench]'`), and on a GPU
    `jax.experimental.rnn` (cuDNN, LSTM only).
-2. The floor: the matrix products no implementation can avoid, timed alone
-   (see `measure_floor`); every time is also reported as a multiple of it.
+2. The floor: the matrix products no implementation can avoid, timed alone in
+   the same rounds (see `prepare_floor`); every time is also a multiple of it.
 3. `rec.analysis.state_grads` (dL/ds_t for every t) against a training step.
 4. Sequential against parallel unrolling of the cells linear in the carry.
 
@@ -92,16 +94,32 @@ def _inputs(shape, seed):
     return jax.random.normal(jax.random.key(seed + 1), (batch, steps, inputs))
 
 
-def _timed_jax(name, loss, forward, params, xs, repeats):
-    """Times a jax implementation given its loss(params, xs) and forward(params, xs)."""
+def interleaved_medians(calls: dict, repeats: int) -> dict:
+    """Median seconds of each zero-argument call, timed in turns over `repeats` rounds.
+
+    Each call must block until its result is ready; all are warmed up first.
+    """
+    for call in calls.values():
+        call()
+    times = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+
+
+def _prepared_jax(name, loss, forward, params, xs):
+    """A JAX implementation, compiled: its train and forward calls, compile time, memory."""
     train, compile_s, temp = compile_once(jax.grad(loss), params, xs)
     forward = compile_once(forward, params, xs)[0]
-    return {"implementation": name, "train_s": median_seconds(train, params, xs, repeats=repeats),
-            "forward_s": median_seconds(forward, params, xs, repeats=repeats),
-            "compile_s": compile_s, "temp_bytes": temp}
+    return {"implementation": name, "compile_s": compile_s, "temp_bytes": temp,
+            "train": lambda: jax.block_until_ready(train(params, xs)),
+            "forward": lambda: jax.block_until_ready(forward(params, xs))}
 
 
-def measure_ours(cell_name, variant, shape, seed, repeats):
+def prepare_ours(cell_name, variant, shape, seed):
     cell_options, unroll_options = VARIANT_OPTIONS[variant]
     cell = rec.make_cell(cell_name, hidden_size=shape[3], **cell_options)
     params = cell.init(jax.random.key(seed), shape[2])
@@ -110,22 +128,22 @@ def measure_ours(cell_name, variant, shape, seed, repeats):
     def forward(params, xs):
         return rec.unroll(cell, params, xs, **unroll_options)[0]
 
-    return _timed_jax(f"recurrent ({variant})", lambda p, x: _loss_of_outputs(forward(p, x)),
-                      forward, params, xs, repeats)
+    return _prepared_jax(f"recurrent ({variant})", lambda p, x: _loss_of_outputs(forward(p, x)),
+                         forward, params, xs)
 
 
-def measure_flax(cell_name, shape, seed, repeats):
+def prepare_flax(cell_name, shape, seed):
     from flax import linen as nn
     cell = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell, "rnn": nn.SimpleCell}[cell_name]
     model = nn.RNN(cell(shape[3]))
     xs = _inputs(shape, seed)
     params = model.init(jax.random.key(seed), xs)
-    return _timed_jax(f"flax.linen.RNN({cell.__name__})",
-                      lambda p, x: _loss_of_outputs(model.apply(p, x)), model.apply,
-                      params, xs, repeats)
+    return _prepared_jax(f"flax.linen.RNN({cell.__name__})",
+                         lambda p, x: _loss_of_outputs(model.apply(p, x)), model.apply,
+                         params, xs)
 
 
-def measure_cudnn(shape, seed, repeats):
+def prepare_cudnn(shape, seed):
     """`jax.experimental.rnn.lstm`: cuDNN's fused LSTM (GPU only)."""
     from jax.experimental import rnn as cudnn
     batch, steps, inputs, hidden = shape
@@ -137,12 +155,11 @@ def measure_cudnn(shape, seed, repeats):
     def forward(weights, xs):
         return cudnn.lstm(xs, zeros, zeros, weights, lengths, inputs, hidden, 1, 0.0, False)[0]
 
-    return _timed_jax("jax.experimental.rnn.lstm (cuDNN)",
-                      lambda w, x: _loss_of_outputs(forward(w, x)), forward, weights, xs,
-                      repeats)
+    return _prepared_jax("jax.experimental.rnn.lstm (cuDNN)",
+                         lambda w, x: _loss_of_outputs(forward(w, x)), forward, weights, xs)
 
 
-def measure_torch(cell_name, shape, seed, repeats):
+def prepare_torch(cell_name, shape, seed):
     import torch
     batch, steps, inputs, hidden = shape
     torch.manual_seed(seed)
@@ -159,13 +176,11 @@ def measure_torch(cell_name, shape, seed, repeats):
         with torch.no_grad():
             return module(xs)
 
-    return {"implementation": f"torch.nn.{type(module).__name__}",
-            "train_s": median_seconds(train, repeats=repeats),
-            "forward_s": median_seconds(forward, repeats=repeats),
-            "compile_s": None, "temp_bytes": None}
+    return {"implementation": f"torch.nn.{type(module).__name__}", "compile_s": None,
+            "temp_bytes": None, "train": train, "forward": forward}
 
 
-def measure_floor(cell_name, shape, seed, repeats):
+def prepare_floor(cell_name, shape, seed):
     """The products every implementation of a training step must compute, timed alone.
 
     * the T recurrent products of the forward pass, one after another
@@ -200,12 +215,18 @@ def measure_floor(cell_name, shape, seed, repeats):
         "input_weight_gradient": (lambda x, z: x.T @ z, rows_x, rows_z),
         "recurrent_weight_gradient": (lambda h, z: h.T @ z, rows_h, rows_z),
     }
-    seconds = {name: median_seconds(compile_once(fn, a, b)[0], a, b, repeats=repeats)
-               for name, (fn, a, b) in parts.items()}
+    calls = {}
+    for name, (fn, a, b) in parts.items():
+        compiled = compile_once(fn, a, b)[0]
+        calls[name] = lambda compiled=compiled, a=a, b=b: jax.block_until_ready(compiled(a, b))
+    return calls
+
+
+def floor_row(part_seconds):
     return {"implementation": "floor (unavoidable products)",
-            "train_s": sum(seconds.values()),
-            "forward_s": seconds["recurrent_forward"] + seconds["input_projection"],
-            "compile_s": None, "temp_bytes": None, "parts_s": seconds}
+            "train_s": sum(part_seconds.values()),
+            "forward_s": part_seconds["recurrent_forward"] + part_seconds["input_projection"],
+            "compile_s": None, "temp_bytes": None, "parts_s": part_seconds}
 
 
 def measure_state_grads(cell_name, shape, seed, repeats):
@@ -217,8 +238,10 @@ def measure_state_grads(cell_name, shape, seed, repeats):
         lambda p, x: _loss_of_outputs(rec.unroll(cell, p, x)[0])), params, xs)[0]
     grads = compile_once(
         lambda p, x: rec.analysis.state_grads(cell, p, x, _loss_of_outputs), params, xs)[0]
-    train_s = median_seconds(train, params, xs, repeats=repeats)
-    grads_s = median_seconds(grads, params, xs, repeats=repeats)
+    medians = interleaved_medians(
+        {"train": lambda: jax.block_until_ready(train(params, xs)),
+         "state_grads": lambda: jax.block_until_ready(grads(params, xs))}, repeats)
+    train_s, grads_s = medians["train"], medians["state_grads"]
     return {"cell": cell_name, "shape": list(shape), "train_ms": 1e3 * train_s,
             "state_grads_ms": 1e3 * grads_s, "ratio": grads_s / train_s}
 
@@ -230,10 +253,13 @@ def measure_scan_modes(cell_name: str, steps: int, batch: int, width: int, seed:
     params = cell.init(jax.random.key(seed), width)
     xs = jax.random.normal(jax.random.key(seed + 1), (batch, steps, width))
     row = {"cell": cell_name, "T": steps, "B": batch, "width": width}
+    calls = {}
     for mode in ("sequential", "parallel", "auto"):
-        grad = jax.jit(jax.grad(lambda p, xs, mode=mode: jnp.sum(
-            rec.unroll(cell, p, xs, mode=mode)[0] ** 2)))
-        row[f"{mode}_ms"] = 1e3 * median_seconds(grad, params, xs, repeats=repeats)
+        grad = compile_once(jax.grad(lambda p, xs, mode=mode: jnp.sum(
+            rec.unroll(cell, p, xs, mode=mode)[0] ** 2)), params, xs)[0]
+        calls[mode] = lambda grad=grad: jax.block_until_ready(grad(params, xs))
+    for mode, seconds in interleaved_medians(calls, repeats).items():
+        row[f"{mode}_ms"] = 1e3 * seconds
     row["auto_over_best"] = row["auto_ms"] / min(row["sequential_ms"], row["parallel_ms"])
     row["auto_picks"] = auto_mode()
     return row
@@ -286,18 +312,31 @@ def _throughput_rows(config, shapes, notes):
     rows = []
     for name in config.cells:
         for shape in shapes:
-            group = [measure_floor(name, shape, config.seed, config.repeats)]
+            prepared = []
             for variant in config.variants:
                 if variant == "bfloat16" and "matmul_dtype" not in rec.get_cell_class(
                         name).__dataclass_fields__:
                     continue
-                group.append(measure_ours(name, variant, shape, config.seed, config.repeats))
+                prepared.append(prepare_ours(name, variant, shape, config.seed))
             if name in PEER_CELLS and "flax" in config.peers:
-                group.append(measure_flax(name, shape, config.seed, config.repeats))
+                prepared.append(prepare_flax(name, shape, config.seed))
             if name in PEER_CELLS and "torch" in config.peers and torch_info is not None:
-                group.append(measure_torch(name, shape, config.seed, config.repeats))
+                prepared.append(prepare_torch(name, shape, config.seed))
             if name == "lstm" and "cudnn" in config.peers and jax.default_backend() == "gpu":
-                group.append(measure_cudnn(shape, config.seed, config.repeats))
+                prepared.append(prepare_cudnn(shape, config.seed))
+            floor_calls = {f"floor: {k}": call
+                           for k, call in prepare_floor(name, shape, config.seed).items()}
+            for kind in ("train", "forward"):
+                calls = {p["implementation"]: p[kind] for p in prepared}
+                medians = interleaved_medians(
+                    {**calls, **(floor_calls if kind == "train" else {})}, config.repeats)
+                for p in prepared:
+                    p[f"{kind}_s"] = medians[p["implementation"]]
+                if kind == "train":
+                    group = [floor_row({k.removeprefix("floor: "): v for k, v in medians.items()
+                                        if k.startswith("floor: ")})]
+            group += [{k: v for k, v in p.items() if k not in ("train", "forward")}
+                      for p in prepared]
             floor = group[0]
             tokens = shape[0] * shape[1]
             for row in group:
