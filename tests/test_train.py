@@ -235,3 +235,19 @@ def test_compare_tables_finished_runs(reference_run):
     accuracy = reference_run[1]["eval_answer_accuracy"]
     assert rows[2] == (f"| {reference_run[0]} | italy | lstm | 3 | 20 | eval_answer_accuracy "
                        f"| {accuracy:.4g} | 0.04167 |")
+
+
+def test_training_compiles_its_step_once(tmp_path):
+    compiled = []
+
+    def listener(event, duration, **kwargs):
+        if event == "/jax/core/compile/backend_compile_duration":
+            compiled.append(kwargs.get("fun_name"))
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:  # 20 steps: four logging windows, two evaluations, two checkpoints.
+        train.train_and_evaluate(tiny_config(), str(tmp_path / "run"))
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    assert compiled.count("jit(train_step)") == 1, compiled
+    assert compiled.count("jit(eval_step)") == 1, compiled
