@@ -7,7 +7,7 @@ contract and the shape letters.
 """
 
 from recurrent import analysis, interop, nn, registry
-from recurrent.base import Cell, HiddenCarry, Layer, LinearCell, LSTMCarry
+from recurrent.base import Cell, HiddenCarry, KernelCell, Layer, LinearCell, LSTMCarry
 from recurrent.gru import GRU
 from recurrent.indrnn import IndRNN
 from recurrent.layers import Bidirectional, BidirectionalCarry, Stack
@@ -27,6 +27,7 @@ __all__ = [
     "GRU",
     "HiddenCarry",
     "IndRNN",
+    "KernelCell",
     "LRU",
     "LSTM",
     "LSTMCarry",

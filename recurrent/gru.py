@@ -9,13 +9,13 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import Cell, HiddenCarry, matmul, transposed_kernel_pullback
+from recurrent.base import HiddenCarry, KernelCell
 from recurrent.registry import register_cell
 
 
 @register_cell("gru")
 @dataclasses.dataclass(frozen=True)
-class GRU(Cell):
+class GRU(KernelCell):
     r"""Gated recurrent unit (Cho et al. 2014), reset-after form.
 
     .. math::
@@ -50,6 +50,7 @@ class GRU(Cell):
     """
 
     gate_names: ClassVar[tuple[str, ...]] = ("r", "z", "n")
+    recurrent_bias: ClassVar[bool] = True
     hidden_size: int
     param_dtype: Any = "float32"
     matmul_dtype: Any = None
@@ -68,15 +69,6 @@ class GRU(Cell):
     def initial_carry(self, batch_shape, dtype=jnp.float32):
         shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
         return HiddenCarry(h=jnp.zeros(shape, dtype))
-
-    def project_inputs(self, params, xs):
-        return matmul(xs, params["w_ih"], self.matmul_dtype) + params["b_ih"]
-
-    def project_carry(self, params, carry):
-        return matmul(carry.h, params["w_hh"], self.matmul_dtype) + params["b_hh"]
-
-    def project_carry_transpose(self, params, carry):
-        return transposed_kernel_pullback(params["w_hh"], carry, self.matmul_dtype)
 
     @staticmethod
     def _gates(projected_x, projected_carry):

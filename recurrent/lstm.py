@@ -10,13 +10,13 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import Cell, LSTMCarry, matmul, transposed_kernel_pullback
+from recurrent.base import KernelCell, LSTMCarry
 from recurrent.registry import register_cell
 
 
 @register_cell("lstm")
 @dataclasses.dataclass(frozen=True)
-class LSTM(Cell):
+class LSTM(KernelCell):
     r"""Long short-term memory cell (Hochreiter & Schmidhuber, 1997).
 
     .. math::
@@ -93,15 +93,6 @@ class LSTM(Cell):
     def initial_carry(self, batch_shape, dtype=jnp.float32):
         shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
         return LSTMCarry(h=jnp.zeros(shape, dtype), c=jnp.zeros(shape, dtype))
-
-    def project_inputs(self, params, xs):
-        return matmul(xs, params["w_ih"], self.matmul_dtype) + (params["b_ih"] + params["b_hh"])
-
-    def project_carry(self, params, carry):
-        return matmul(carry.h, params["w_hh"], self.matmul_dtype)
-
-    def project_carry_transpose(self, params, carry):
-        return transposed_kernel_pullback(params["w_hh"], carry, self.matmul_dtype)
 
     def pointwise_transition(self, carry, projected_x, projected_carry):
         z_i, z_f, z_g, z_o = jnp.split(projected_x + projected_carry, 4, axis=-1)

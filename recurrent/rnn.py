@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import Cell, HiddenCarry, matmul, transposed_kernel_pullback
+from recurrent.base import HiddenCarry, KernelCell
 from recurrent.registry import register_cell
 
 ACTIVATIONS = {"tanh": jnp.tanh, "relu": jax.nn.relu, "linear": lambda z: z}
@@ -18,7 +18,7 @@ RECURRENT_INITS = ("orthogonal", "identity")
 
 @register_cell("rnn")
 @dataclasses.dataclass(frozen=True)
-class RNN(Cell):
+class RNN(KernelCell):
     r"""Elman RNN cell, the recurrence of the blog post the project starts from.
 
     .. math::
@@ -79,15 +79,6 @@ class RNN(Cell):
     def initial_carry(self, batch_shape, dtype=jnp.float32):
         shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
         return HiddenCarry(h=jnp.zeros(shape, dtype))
-
-    def project_inputs(self, params, xs):
-        return matmul(xs, params["w_ih"], self.matmul_dtype) + (params["b_ih"] + params["b_hh"])
-
-    def project_carry(self, params, carry):
-        return matmul(carry.h, params["w_hh"], self.matmul_dtype)
-
-    def project_carry_transpose(self, params, carry):
-        return transposed_kernel_pullback(params["w_hh"], carry, self.matmul_dtype)
 
     def pointwise_transition(self, carry, projected_x, projected_carry):
         return HiddenCarry(h=ACTIVATIONS[self.activation](projected_x + projected_carry))
