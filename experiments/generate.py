@@ -57,12 +57,15 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
             raise ConfigError(f"--{name} must be >= {minimum}, got {value}")
     if temperature < 0:
         raise ConfigError(f"--temperature must be >= 0, got {temperature}")
-    config, task, model, state = train.load_run(workdir)
+    # The checks that need only the config come before the (slower) checkpoint restore.
+    config = train.load_config(workdir)
+    task, _ = train.build(config)
     if not (task.language_model or task.seq2seq):
         raise ConfigError(f"{workdir!r} trained task {config.task.name!r} without a language "
                           "model (for the Italy task: task.mode=lm); nothing to generate")
     if top_k > task.output_size:
         raise ConfigError(f"--top_k={top_k} exceeds the vocabulary of {task.output_size}")
+    config, task, model, state = train.load_run(workdir)
     try:
         ids = task.encode(prompt)
     except ValueError as e:

@@ -208,6 +208,15 @@ def _checkpoint_manager(workdir: str, train_config=None) -> ocp.CheckpointManage
                                  options=options)
 
 
+def load_config(workdir: str) -> ml_collections.ConfigDict:
+    """The config a run in `workdir` was trained with (its config.json)."""
+    config_path = os.path.join(workdir, "config.json")
+    if not os.path.exists(config_path):
+        raise ConfigError(f"{workdir!r} holds no run (no config.json)")
+    with open(config_path) as f:
+        return ml_collections.ConfigDict(json.load(f))
+
+
 def load_run(workdir: str, step: int | None = None):
     """Restores a run from its workdir.
 
@@ -219,11 +228,7 @@ def load_run(workdir: str, step: int | None = None):
       `(config, task, model, state)`, with `state.params` ready for
       `model.apply({"params": state.params}, tokens, lengths)`.
     """
-    config_path = os.path.join(workdir, "config.json")
-    if not os.path.exists(config_path):
-        raise ConfigError(f"{workdir!r} holds no run (no config.json)")
-    with open(config_path) as f:
-        config = ml_collections.ConfigDict(json.load(f))
+    config = load_config(workdir)
     task, cell = build(config)
     model = create_model(config, task, cell)
     tx, _ = build_optimizer(config.train)
