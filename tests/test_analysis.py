@@ -24,15 +24,25 @@ def _loss(ys):
 
 
 def _slow_state_grad(cell, params, xs, t):
-    """dL/d carry_t by cutting the sequence at t and differentiating the rest."""
-    ys_prefix, carry_t = rec.unroll(cell, params, xs[:, :t + 1])
-    px_t = cell.project_inputs(params, xs[:, t])
+    """dL/d carry_t by cutting the sequence at t and differentiating the rest.
+
+    A Python loop of single steps, run eagerly: each operation compiles once, where a
+    scan over every prefix and suffix length would compile once per t.
+    """
+    px = [cell.project_inputs(params, xs[:, s]) for s in range(T)]
+    carry = cell.initial_carry(B)
+    ys_prefix = []
+    for s in range(t + 1):
+        carry = cell.transition(params, carry, px[s])
+        ys_prefix.append(cell.readout(params, carry, px[s]))
+    carry_t = carry
 
     def loss_of(c):
-        y_t = cell.readout(params, c, px_t)
-        ys_rest, _ = rec.unroll(cell, params, xs[:, t + 1:], c) if t + 1 < T else (
-            jnp.zeros((B, 0, cell.output_size)), c)
-        return _loss(jnp.concatenate([ys_prefix[:, :t], y_t[:, None], ys_rest], 1))
+        ys = ys_prefix[:t] + [cell.readout(params, c, px[t])]
+        for s in range(t + 1, T):
+            c = cell.transition(params, c, px[s])
+            ys.append(cell.readout(params, c, px[s]))
+        return _loss(jnp.stack(ys, 1))
 
     return jax.grad(loss_of)(carry_t)
 

@@ -100,7 +100,7 @@ def test_check_grads(name):
             def f(params, xs, mode=mode, gradient=gradient):
                 ys = rec.unroll(cell, params, xs, mode=mode, gradient=gradient)[0]
                 return jnp.sum(jnp.tanh(ys))
-            check_grads(f, (params, xs), order=1, modes=directions)
+            check_grads(jax.jit(f), (params, xs), order=1, modes=directions)
 
 
 @pytest.mark.parametrize("name", sorted(LINEAR))
@@ -228,7 +228,7 @@ def test_lru_closed_form_jacobians_and_gradients(mode, xs):
     with jax.enable_x64(True):
         params64 = jax.tree_util.tree_map(lambda p: p.astype(jnp.float64), params)
         xs64 = jnp.asarray(xs[:, :4], jnp.float64)
-        check_grads(lambda p, x: jnp.sum(jnp.tanh(rec.unroll(LRU, p, x, mode=mode)[0])),
+        check_grads(jax.jit(lambda p, x: jnp.sum(jnp.tanh(rec.unroll(LRU, p, x, mode=mode)[0]))),
                     (params64, xs64), order=1, modes=("fwd", "rev"))
 
 
