@@ -42,8 +42,8 @@ benchmarks: $(TEST_STAMP)
 performance: $(RUN_STAMP)
 	$(PY) launch.py --config=experiments/configs/benchmark.py --workdir=runs/benchmark
 
-# One pytest worker per core, whole files per worker (JAX compiles dominate; on 2 cores this
-# takes the suite from about 4m50s to 3m15s).
+# One pytest worker per core, whole files per worker, so a file's shared fixtures run once.
+# JAX compiles dominate the suite; tests/conftest.py makes them cheaper.
 test: $(TEST_STAMP)
 	$(RUFF) recurrent experiments tests launch.py
 	$(PY) -m pytest -q -n auto --dist loadfile
