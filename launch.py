@@ -39,6 +39,10 @@ _DISTRIBUTED = flags.DEFINE_boolean(
 _SWEEP_INDEX = flags.DEFINE_integer(
     "sweep_index", None, "Run only this point of the config's sweep grid (0-based), in "
     "WORKDIR/<point name>; for array jobs. Aggregate with python -m experiments.aggregate.")
+_HOST_MEMORY = flags.DEFINE_enum(
+    "host_memory", "reuse", ["reuse", "system"], "reuse: keep freed host memory for the next "
+    "step instead of returning it to the OS (no page faults on XLA:CPU's per-call temporary "
+    "buffers; see experiments/host_memory.py); system: the C library's defaults.")
 _SWEEP_LIST = flags.DEFINE_boolean(
     "sweep_list", False, "Print the config's sweep grid (index, point name, flags) and exit.")
 
@@ -97,6 +101,11 @@ def _initialize_distributed() -> None:
 def main(argv):
     if len(argv) > 1:
         _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+    if _HOST_MEMORY.value == "reuse":  # Before JAX starts its threads.
+        from experiments import host_memory
+        reason = host_memory.keep_freed_memory()
+        if reason:
+            logging.warning("--host_memory=reuse not applied: %s", reason)
     _initialize_distributed()
     import jax
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import time
 
 import jax
@@ -35,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import recurrent as rec
-from experiments import validation
+from experiments import host_memory, validation
 from experiments.errors import ConfigError
 from recurrent.base import auto_mode
 
@@ -108,6 +109,15 @@ def interleaved_medians(calls: dict, repeats: int) -> dict:
             call()
             times[name].append(time.perf_counter() - start)
     return {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+
+
+def minor_faults_per_call(call, calls: int = 3) -> float:
+    """Minor page faults of this process per call (fresh pages touched), after a warm-up."""
+    call()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        call()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 def _prepared_jax(name, loss, forward, params, xs):
@@ -226,7 +236,8 @@ def floor_row(part_seconds):
     return {"implementation": "floor (unavoidable products)",
             "train_s": sum(part_seconds.values()),
             "forward_s": part_seconds["recurrent_forward"] + part_seconds["input_projection"],
-            "compile_s": None, "temp_bytes": None, "parts_s": part_seconds}
+            "compile_s": None, "temp_bytes": None, "train_page_faults": None,
+            "parts_s": part_seconds}
 
 
 def measure_state_grads(cell_name, shape, seed, repeats):
@@ -335,6 +346,8 @@ def _throughput_rows(config, shapes, notes):
                 if kind == "train":
                     group = [floor_row({k.removeprefix("floor: "): v for k, v in medians.items()
                                         if k.startswith("floor: ")})]
+            for p in prepared:
+                p["train_page_faults"] = minor_faults_per_call(p["train"])
             group += [{k: v for k, v in p.items() if k not in ("train", "forward")}
                       for p in prepared]
             floor = group[0]
@@ -385,8 +398,9 @@ def _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, con
             cell, batch, steps, inputs, hidden = key
             lines += [f"**{cell}**, B={batch}, T={steps}, I={inputs}, H={hidden}:", "",
                       "| implementation | train step (ms) | train tokens/s | × floor "
-                      "| forward (ms) | forward tokens/s | compile (s) | step temp memory (MB) |",
-                      "|---|---|---|---|---|---|---|---|"]
+                      "| forward (ms) | forward tokens/s | compile (s) | step temp memory (MB) "
+                      "| page faults / train step |",
+                      "|---|---|---|---|---|---|---|---|---|"]
             for r in rows:
                 if (r["cell"], r["B"], r["T"], r["I"], r["H"]) != key:
                     continue
@@ -395,7 +409,8 @@ def _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, con
                     f"| {r['implementation']} | {1e3 * r['train_s']:.1f} "
                     f"| {r['train_tokens_per_s']:,.0f} | {r['train_over_floor']:.2f} "
                     f"| {1e3 * r['forward_s']:.1f} | {r['forward_tokens_per_s']:,.0f} "
-                    f"| {_fmt(r['compile_s'], '.2f')} | {_fmt(temp, '.1f')} |")
+                    f"| {_fmt(r['compile_s'], '.2f')} | {_fmt(temp, '.1f')} "
+                    f"| {_fmt(r['train_page_faults'], ',.0f')} |")
             floor = next(r for r in rows if (r["cell"], r["B"], r["T"], r["I"], r["H"]) == key
                          and "parts_s" in r)
             parts = ", ".join(f"{k.replace('_', ' ')} {1e3 * v:.1f} ms"
@@ -453,6 +468,7 @@ def run(config, workdir: str, command: str | None = None) -> dict:
                f"JAX {jax.__version__} on {jax.devices()[0].platform}")
     if torch_info is not None:
         machine += f", PyTorch {torch_info[0]} ({torch_info[1]} threads)"
+    machine += f"; host memory: {host_memory.describe()}"
     command = command or "python launch.py --config=experiments/configs/benchmark.py"
     results = {"machine": machine, "command": command, "notes": notes, "rows": rows,
                "speedups": summary, "state_grads": grads_rows, "scan_rows": scan_rows}

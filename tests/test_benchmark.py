@@ -29,6 +29,7 @@ def test_benchmark_writes_tables(tmp_path):
     for row in results["rows"]:
         assert row["train_s"] > 0 and row["forward_s"] > 0
         assert row["train_tokens_per_s"] == pytest.approx(10 / row["train_s"])
+        assert (row["train_page_faults"] is None) == row["implementation"].startswith("floor")
     fused = results["rows"][1]
     assert fused["compile_s"] > 0 and fused["temp_bytes"] > 0
     assert fused["train_over_floor"] == pytest.approx(
@@ -40,7 +41,7 @@ def test_benchmark_writes_tables(tmp_path):
         assert json.load(f)["rows"] == results["rows"]
     table = open(tmp_path / "benchmark.md").read()
     assert "**gru**, B=2, T=5, I=3, H=4" in table and "| mingru | 16 |" in table
-    assert "no cuDNN row" in table
+    assert "no cuDNN row" in table and "host memory: " in results["machine"]
 
 
 @pytest.mark.parametrize("key, value, message", [

@@ -202,6 +202,7 @@ def test_workdir_with_another_config_is_refused(reference_run):
      "error: --sweep_index=27 is out of range; the sweep has 27 points (0-26)"),
     (["--config=experiments/configs/adding.py", "--sweep_index=0"],
      "error: --sweep_index=0 needs a config with sweep axes"),
+    (["--host_memory=fast"], "error: flag --host_memory=fast: value should be one of"),
 ])
 def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message):
     workdir = [] if any(a.startswith("--workdir") for a in args) else [

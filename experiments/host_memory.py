@@ -1,0 +1,65 @@
+"""Keeping freed host memory for reuse, so that XLA:CPU steps do not page-fault.
+
+XLA:CPU allocates a compiled program's temporary buffers as one block per call
+(106 MB for an LSTM training step at B = 32, T = 256, H = 256) and frees it on
+return. glibc serves a block that large with a fresh `mmap` and returns it with
+`munmap`, so every call touches new pages: about 27,000 minor page faults per
+step, a quarter of the step's time on the machine behind docs/performance.md.
+PyTorch's CPU allocator goes through the same `malloc`, and loses as much.
+
+`keep_freed_memory()` tells glibc (`mallopt`) to serve every block from its heap
+and to keep freed memory there: all threads share the main arena (whose heap,
+unlike a thread arena's 64 MB heaps, grows without bound), no block is
+`mmap`-ed, and the heap is trimmed only once 2 GB of it are free. The next
+call then reuses the same pages. The price is a resident size that stays at
+its peak instead of shrinking after it.
+
+It only affects threads that have not yet allocated, so it must run before
+JAX starts its backend (its thread pool); launch.py calls it first thing
+(`--host_memory=reuse`, the default). Programs that import `recurrent`
+directly get the same effect from the environment, before Python starts:
+
+    MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 python ...
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import platform
+
+# mallopt parameters, from glibc's <malloc.h>.
+_M_TRIM_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -4, -8
+_SETTINGS = ((_M_ARENA_MAX, 1), (_M_MMAP_MAX, 0), (_M_TRIM_THRESHOLD, 2**31 - 1))
+POLICIES = ("reuse", "system")
+
+_applied: str | None = None  # A description of the policy in force, once set here.
+
+
+def keep_freed_memory() -> str | None:
+    """Sets glibc's malloc to keep freed memory for reuse (see the module docstring).
+
+    Returns:
+      None if applied, else why not (not Linux with glibc, or mallopt refused).
+    """
+    global _applied
+    libc_name, _ = platform.libc_ver()
+    if platform.system() != "Linux" or libc_name != "glibc":
+        return (f"needs Linux with glibc (this is {platform.system()} "
+                f"{libc_name or 'without glibc'})")
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    for parameter, value in _SETTINGS:
+        if libc.mallopt(parameter, value) != 1:
+            return f"glibc refused mallopt({parameter}, {value})"
+    _applied = "freed memory kept for reuse (launch.py --host_memory=reuse)"
+    return None
+
+
+def describe() -> str:
+    """One line for reports: which host-memory policy this process runs under."""
+    if _applied:
+        return _applied
+    if os.environ.get("MALLOC_ARENA_MAX") == "1" and os.environ.get("MALLOC_MMAP_MAX_") == "0":
+        return "freed memory kept for reuse (MALLOC_* environment variables)"
+    return "system malloc defaults (launch.py --host_memory=system)"
