@@ -10,7 +10,8 @@
    reports its median, so that a slow spell of a shared machine hits them all
    alike. Peak memory is XLA's temporary memory of the compiled training step.
    Implementations: this library's variants (`config.variants`: the fused
-   custom VJP, JAX's own derivative of the scan, bfloat16 products, remat),
+   custom VJP, JAX's own derivative of the scan, bfloat16 products, remat,
+   loops unrolled 2 or 4 steps per iteration),
    `flax.linen.RNN` with Flax's cells, PyTorch's `nn.LSTM` / `nn.GRU` /
    `nn.RNN` when torch is installed (`pip install -e '.[bench]'`), and on a GPU
    `jax.experimental.rnn` (cuDNN, LSTM only).
@@ -40,7 +41,7 @@ from experiments import host_memory, validation
 from experiments.errors import ConfigError
 from recurrent.base import auto_mode
 
-VARIANTS = ("fused", "autodiff", "bfloat16", "remat")
+VARIANTS = ("fused", "autodiff", "bfloat16", "remat", "unroll2", "unroll4")
 PEERS = ("flax", "torch", "cudnn")
 #: What each variant of this library changes: cell options, `rec.unroll` options.
 VARIANT_OPTIONS = {
@@ -48,6 +49,8 @@ VARIANT_OPTIONS = {
     "autodiff": ({}, {"gradient": "autodiff"}),
     "bfloat16": ({"matmul_dtype": "bfloat16"}, {}),
     "remat": ({}, {"remat": True}),
+    "unroll2": ({}, {"unroll": 2}),  # Loop bodies of 2 and 4 steps (not in the default run).
+    "unroll4": ({}, {"unroll": 4}),
 }
 #: Cells that Flax and PyTorch implement with the same equations.
 PEER_CELLS = ("rnn", "lstm", "gru")

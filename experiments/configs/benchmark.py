@@ -18,7 +18,8 @@ def get_config(variant: str = "full"):
     config.cells = ("lstm", "gru", "rnn")  # Cells measured for throughput.
     config.shapes = ("32,256,64,256",)  # Shapes measured, "B,T,I,H" each.
     # This library's variants: fused (custom VJP, the default), autodiff (JAX's derivative
-    # of the scan), bfloat16 (matmul_dtype="bfloat16"), remat (rematerialised steps).
+    # of the scan), bfloat16 (matmul_dtype="bfloat16"), remat (rematerialised steps);
+    # also available: unroll2, unroll4 (rec.unroll(..., unroll=2 or 4)).
     config.variants = ("fused", "autodiff", "bfloat16", "remat")
     config.peers = ("flax", "torch", "cudnn")  # Other implementations; cudnn needs a GPU.
     config.repeats = 20  # Timed runs per measurement (the median is reported).
