@@ -23,6 +23,8 @@ import time
 from absl import app, flags, logging
 from ml_collections import config_flags
 
+from experiments import host_memory  # ctypes only: importing it does not start JAX.
+
 _DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                "experiments", "configs", "italy.py")
 _WORKDIR = flags.DEFINE_string(
@@ -40,7 +42,7 @@ _SWEEP_INDEX = flags.DEFINE_integer(
     "sweep_index", None, "Run only this point of the config's sweep grid (0-based), in "
     "WORKDIR/<point name>; for array jobs. Aggregate with python -m experiments.aggregate.")
 _HOST_MEMORY = flags.DEFINE_enum(
-    "host_memory", "reuse", ["reuse", "system"], "reuse: keep freed host memory for the next "
+    "host_memory", "reuse", host_memory.POLICIES, "reuse: keep freed host memory for the next "
     "step instead of returning it to the OS (no page faults on XLA:CPU's per-call temporary "
     "buffers; see experiments/host_memory.py); system: the C library's defaults.")
 _SWEEP_LIST = flags.DEFINE_boolean(
@@ -102,7 +104,6 @@ def main(argv):
     if len(argv) > 1:
         _fail(f"unexpected arguments: {' '.join(argv[1:])}")
     if _HOST_MEMORY.value == "reuse":  # Before JAX starts its threads.
-        from experiments import host_memory
         reason = host_memory.keep_freed_memory()
         if reason:
             logging.warning("--host_memory=reuse not applied: %s", reason)

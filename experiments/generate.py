@@ -65,7 +65,7 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
                           "model (for the Italy task: task.mode=lm); nothing to generate")
     if top_k > task.output_size:
         raise ConfigError(f"--top_k={top_k} exceeds the vocabulary of {task.output_size}")
-    config, task, model, state = train.load_run(workdir)
+    model, state = train.load_run(workdir)[2:]
     try:
         ids = task.encode(prompt)
     except ValueError as e:
