@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from experiments import runner
+from experiments import benchmark, runner
 from experiments.configs import benchmark as benchmark_config
 from experiments.errors import ConfigError
 
@@ -41,7 +41,18 @@ def test_benchmark_writes_tables(tmp_path):
         assert json.load(f)["rows"] == results["rows"]
     table = open(tmp_path / "benchmark.md").read()
     assert "**gru**, B=2, T=5, I=3, H=4" in table and "| mingru | 16 |" in table
-    assert "no cuDNN row" in table and "host memory: " in results["machine"]
+    assert "feature-major" in table and "no cuDNN row" in table and "host memory: " in results["machine"]
+
+
+def test_floor_counts_the_faster_layout_of_each_chain():
+    parts = {"recurrent_forward": 3.0, "recurrent_backward": 2.0,
+             "recurrent_forward_feature_major": 1.0, "recurrent_backward_feature_major": 4.0,
+             "input_projection": 0.5, "input_weight_gradient": 0.25,
+             "recurrent_weight_gradient": 0.125}
+    row = benchmark.floor_row(parts)
+    assert row["train_s"] == 1.0 + 2.0 + 0.5 + 0.25 + 0.125
+    assert row["forward_s"] == 1.0 + 0.5
+    assert row["parts_s"] == parts  # The report keeps both layouts.
 
 
 @pytest.mark.parametrize("key, value, message", [
