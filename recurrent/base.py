@@ -39,6 +39,7 @@ layer through the same `unroll_time_major` method, so it has no per-cell code.
 from __future__ import annotations
 
 import abc
+import functools
 from typing import Any, ClassVar, NamedTuple
 
 import jax
@@ -180,7 +181,7 @@ class Cell(Layer):
         pullback = jax.vjp(lambda s: self.project_carry(params, s), zeros)[1]
         return lambda recurrent_bar: pullback(recurrent_bar)[0]
 
-    def pointwise_vjp(self, carry: Carry, projected_x, projected_carry):
+    def pointwise_vjp(self, carry: Carry, projected_x, projected_carry, axis: int = -1):
         """`(new_carry, pullback)` of `pointwise_transition`, as `jax.vjp` returns them.
 
         The pullback maps the new carry's cotangent to those of `(carry,
@@ -188,8 +189,15 @@ class Cell(Layer):
         or a `jax.tree_util.Partial`), since the fused unroll stacks one per step
         as the residuals of its forward pass. Cells may override it with a
         hand-written derivative that stores fewer residuals.
+
+        `axis` is the feature axis of every argument: -1 (batch first, the
+        default), or 0 for the feature-major unroll of `KernelCell`s that set
+        `feature_major` (their `pointwise_transition` takes the same `axis`).
         """
-        return jax.vjp(self.pointwise_transition, carry, projected_x, projected_carry)
+        transition = self.pointwise_transition
+        if axis != -1:
+            transition = functools.partial(transition, axis=axis)
+        return jax.vjp(transition, carry, projected_x, projected_carry)
 
     @property
     def has_fused_backward(self) -> bool:
@@ -269,6 +277,26 @@ def matmul(x: jax.Array, w: jax.Array, dtype=None) -> jax.Array:
                       preferred_element_type=jnp.result_type(x, w))
 
 
+def join_gates(blocks, axis: int = -1) -> jax.Array:
+    """Concatenates per-gate blocks along the fused gate axis `axis` (-1, or 0).
+
+    Along axis 0 (the feature-major unroll) the blocks are chosen by a `where`
+    over a new leading gate axis instead: XLA:CPU compiles a concatenation
+    along the leading axis inside a loop fusion into scalar code, several times
+    slower for the LSTM's gate derivatives, while the `where` vectorises.
+    """
+    if axis in (-1, blocks[0].ndim - 1):
+        return jnp.concatenate(blocks, axis=-1)
+    if axis != 0:
+        raise ValueError(f"axis must be 0 or -1, got {axis!r}")
+    gate = jax.lax.broadcasted_iota(jnp.int32, (len(blocks),) + (1,) * blocks[0].ndim, 0)
+    joined = blocks[-1]
+    for index in reversed(range(len(blocks) - 1)):
+        joined = jnp.where(gate == index, blocks[index], joined)
+    joined = jnp.broadcast_to(joined, (len(blocks),) + jnp.shape(blocks[0]))
+    return joined.reshape((-1,) + joined.shape[2:])
+
+
 def _keep_where(valid_B, new, old):
     """Per example, `new` where valid else `old`, for every carry leaf."""
     def pick(n, o):
@@ -325,6 +353,12 @@ class KernelCell(Cell):
 
     #: Whether `b_hh` belongs to the carry's product rather than the input's.
     recurrent_bias: ClassVar[bool] = False
+    #: Whether the fused unroll may run the cell feature-major (batch last), as it
+    #: does on CPU, where XLA's per-step products `w_hh^T h^T` are faster than
+    #: `h w_hh` (`recurrent.fused`). Such a cell's `pointwise_transition` and
+    #: `pointwise_vjp` take `axis=0` (arrays `[G*H, B]`, carry leaves `[H, B]`), its
+    #: carry has a field `h`, and its readout is the default `y = h`.
+    feature_major: ClassVar[bool] = False
 
     def project_inputs(self, params, xs):
         bias = params["b_ih"] if self.recurrent_bias else params["b_ih"] + params["b_hh"]

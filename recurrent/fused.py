@@ -24,6 +24,12 @@ rather than before it: on XLA:CPU a [T, B, G*H] buffer of projected inputs costs
 more in memory traffic than the per-step product, and reading gate blocks of a
 step of it compiles to slow code (docs/performance.md has the measurements).
 
+Two layouts of the loop give the same values and gradients (`LAYOUTS`):
+batch-major, carries [B, H] and products `h @ w_hh`, for every cell; and
+feature-major, carries [H, B] and products `w_hh^T @ h^T`, for `KernelCell`s with
+`feature_major` (RNN, LSTM). XLA:CPU runs the per-step products of the second
+faster (the benchmark's floor times both), so `default_layout` picks it on CPU.
+
 Values and gradients equal the plain scan's (`gradient="autodiff"` in
 `rec.unroll`) to float32 rounding; the tests check this for every cell, with and
 without `lengths`. A custom VJP supports reverse-mode differentiation only:
@@ -40,18 +46,49 @@ import jax.numpy as jnp
 _map = jax.tree_util.tree_map
 
 
+#: Layouts of the loop: batch first (`[B, H]` carries), or batch last.
+LAYOUTS = ("auto", "batch_major", "feature_major")
+
+
+def default_layout(cell) -> str:
+    """The layout `scan_fused` uses for `cell` with `layout="auto"`.
+
+    Feature-major for `KernelCell`s that support it (`cell.feature_major`) when
+    JAX computes on the CPU, where XLA runs the per-step products that way round
+    markedly faster (the benchmark's floor rows time both); batch-major
+    elsewhere, including every other cell.
+    """
+    if getattr(cell, "feature_major", False) and jax.default_backend() == "cpu":
+        return "feature_major"
+    return "batch_major"
+
+
 def scan_fused(cell, params, xs_TxBxI, carry, lengths_B, *, reverse=False, unroll=1,
-               remat=False, perturbation=None):
+               remat=False, perturbation=None, layout="auto"):
     """Same contract and results as `recurrent.base.scan_cell`, with the fused backward.
 
     The readout runs on all steps at once after the loop (it depends on the
     step's carry and projected input only), so the loop holds nothing but the
-    recurrence.
+    recurrence. `layout` picks the loop's layout (see `LAYOUTS` and
+    `default_layout`); every layout gives the same values and gradients.
     """
+    if layout == "auto":
+        layout = default_layout(cell)
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    if layout == "feature_major" and not getattr(cell, "feature_major", False):
+        raise ValueError(f"{type(cell).__name__} has no feature-major form "
+                         f"(layout='feature_major' needs a KernelCell with feature_major = True)")
     steps = xs_TxBxI.shape[0]
     valid_TxB = None
     if lengths_B is not None:
         valid_TxB = jnp.arange(steps)[:, None] < lengths_B[None, :]
+    if layout == "feature_major":
+        ys, final = _feature_major(cell, bool(reverse), int(unroll), bool(remat), params,
+                                   xs_TxBxI, carry, valid_TxB, perturbation)
+        if valid_TxB is not None:
+            ys = jnp.where(valid_TxB[..., None], ys, jnp.zeros_like(ys))
+        return ys, final
     states = _recurrence(cell, bool(reverse), int(unroll), bool(remat), params, xs_TxBxI, carry,
                          valid_TxB, perturbation)
     # (The projection is dead code for readouts that do not read it.)
@@ -153,3 +190,165 @@ def _recurrence_bwd(cell, reverse, unroll, remat, residuals, states_bar):
 
 
 _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
+
+
+# The feature-major loop (KernelCells): carries [H, B], inputs [I, T, B], per-step
+# products w^T @ columns. In full precision the inputs get a row of ones and the
+# input kernel the bias as its last column, so the bias rides in the product and its
+# gradient in the weight gradient's (with a matmul_dtype the bias stays out of the
+# low-precision products). The backward loop writes the gate errors into
+# [G*H, T, B] buffers it carries, so that after the loop the weight gradients are
+# products of free reshapes to [., T*B] (writing a transposed block into a
+# [T, B, G*H] buffer inside the loop, or transposing the whole buffer after it,
+# costs XLA:CPU more). The loop returns the hidden states and the final carry only:
+# these cells read out h.
+
+def _feature_major(cell, reverse, unroll, remat, params, xs_TxBxI, carry, valid_TxB,
+                   perturbation):
+    """The loop feature-major: `(hs [T, B, H], final carry)`."""
+    steps, batch = xs_TxBxI.shape[:2]
+    xs = jnp.transpose(xs_TxBxI, (2, 0, 1))
+    if _bias_in_product(cell):
+        xs = jnp.concatenate([xs, jnp.ones((1, steps, batch), xs.dtype)], axis=0)
+    if perturbation is not None:
+        perturbation = _map(lambda p: jnp.swapaxes(p, 1, 2), perturbation)
+    hs, final = _columns(cell, reverse, unroll, remat, params, xs, _map(jnp.transpose, carry),
+                         valid_TxB, perturbation)
+    return jnp.swapaxes(hs, 1, 2), _map(jnp.transpose, final)
+
+
+def _products(a, b, dtype, contract_b=0):
+    """a @ b (contract_b=0) or a @ b^T (contract_b=1), with the cells' matmul_dtype."""
+    dimensions = (((1,), (contract_b,)), ((), ()))
+    result = jnp.result_type(a, b)
+    operands = result if dtype is None else dtype
+    return jax.lax.dot_general(a.astype(operands), b.astype(operands), dimensions,
+                               preferred_element_type=result)
+
+
+def _bias_in_product(cell):
+    return cell.matmul_dtype is None
+
+
+def _column_kernels(cell, params):
+    """w_ih^T ([w_ih; b]^T with the bias in the product), w_hh^T, the biases as columns."""
+    bias = params["b_ih"] if cell.recurrent_bias else params["b_ih"] + params["b_hh"]
+    recurrent_bias = params["b_hh"][:, None] if cell.recurrent_bias else None
+    if _bias_in_product(cell):
+        w_ih_t = jnp.transpose(jnp.concatenate([params["w_ih"], bias[None]], axis=0))
+        bias = None
+    else:
+        w_ih_t, bias = jnp.transpose(params["w_ih"]), bias[:, None]
+    return w_ih_t, bias, jnp.transpose(params["w_hh"]), recurrent_bias
+
+
+def _column_step(cell, kernels, state, xs, t):
+    """Step t feature-major: `(new_state, pullback)` of the gating."""
+    w_ih_t, bias, w_hh_t, recurrent_bias = kernels
+    x_t = jax.lax.dynamic_index_in_dim(xs, t, axis=1, keepdims=False)
+    projected = _products(w_ih_t, x_t, cell.matmul_dtype)
+    if bias is not None:
+        projected = projected + bias
+    recurrent = _products(w_hh_t, state.h, cell.matmul_dtype)
+    if recurrent_bias is not None:
+        recurrent = recurrent + recurrent_bias
+    return cell.pointwise_vjp(state, projected, recurrent, axis=0)
+
+
+def _columns_forward(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
+    kernels = _column_kernels(cell, params)
+
+    def body(state, inputs):
+        t, perturbation_t, valid_B = inputs
+        new, pullback = _column_step(cell, kernels, state, xs, t)
+        if perturbation_t is not None:
+            new = _map(jnp.add, new, perturbation_t)
+        if valid_B is not None:  # [B] broadcasts over the leading feature axis.
+            new = _map(lambda n, o: jnp.where(valid_B, n, o), new, state)
+        # remat keeps every state (to recompute steps from), otherwise h (for w_hh's gradient).
+        return new, (new if remat else new.h, None if remat else pullback)
+
+    final, (states, pullbacks) = jax.lax.scan(
+        body, carry, (jnp.arange(xs.shape[1]), perturbation, valid_TxB), reverse=reverse,
+        unroll=unroll)
+    return states, pullbacks, final
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
+def _columns(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
+    states, _, final = _columns_forward(cell, reverse, unroll, remat, params, xs, carry,
+                                        valid_TxB, perturbation)
+    return (states.h if remat else states), final
+
+
+def _columns_fwd(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
+    states, pullbacks, final = _columns_forward(cell, reverse, unroll, remat, params, xs, carry,
+                                                valid_TxB, perturbation)
+    outputs = ((states.h if remat else states), final)
+    return outputs, (params, xs, carry, valid_TxB, perturbation, states, pullbacks)
+
+
+def _columns_bwd(cell, reverse, unroll, remat, residuals, outputs_bar):
+    params, xs, carry, valid_TxB, perturbation, states, pullbacks = residuals
+    hs_bar, final_bar = outputs_bar
+    inputs, steps, batch = xs.shape
+    width = params["w_hh"].shape[1]
+    kernels = _column_kernels(cell, params)
+    # s_{t-1} for every step: whole states under remat (to recompute from), else h.
+    previous = _previous(states, carry if remat else carry.h, reverse)
+    # Whether the gating returns one error for both products (traced, then dead code).
+    _, probe = _column_step(cell, kernels, carry, xs, 0)
+    _, probe_projected, probe_recurrent = probe(_map(jnp.zeros_like, carry))
+    shared = probe_projected is probe_recurrent
+
+    def body(loop, inputs):
+        state_bar, recurrent_buffer, projected_buffer = loop
+        t, previous_t, pullback, h_bar_t, valid_B = inputs
+        state_bar = state_bar._replace(h=state_bar.h + h_bar_t)
+        held_bar = None
+        if valid_B is not None:  # Past the end the carry is copied: its error passes back.
+            held_bar = _map(lambda g: jnp.where(valid_B, 0, g), state_bar)
+            state_bar = _map(lambda g: jnp.where(valid_B, g, 0), state_bar)
+        if pullback is None:  # remat: recompute the step instead of storing it.
+            pullback = _column_step(cell, kernels, previous_t, xs, t)[1]
+        previous_bar, projected_bar, recurrent_bar = pullback(state_bar)
+        recurrent_buffer = jax.lax.dynamic_update_index_in_dim(
+            recurrent_buffer, recurrent_bar, t, axis=1)
+        previous_bar = previous_bar._replace(h=previous_bar.h + _products(
+            params["w_hh"], recurrent_bar, cell.matmul_dtype))
+        if held_bar is not None:
+            previous_bar = _map(jnp.add, previous_bar, held_bar)
+        if not shared:
+            projected_buffer = jax.lax.dynamic_update_index_in_dim(
+                projected_buffer, projected_bar, t, axis=1)
+        return ((previous_bar, recurrent_buffer, projected_buffer),
+                None if perturbation is None else state_bar)
+
+    buffer = jnp.zeros((width, steps, batch), hs_bar.dtype)
+    loop = (final_bar, buffer, None if shared else buffer)
+    (carry_bar, recurrent_bar, projected_bar), perturbation_bar = jax.lax.scan(
+        body, loop, (jnp.arange(steps), previous if remat else None,
+                     None if remat else pullbacks, hs_bar, valid_TxB),
+        reverse=not reverse, unroll=unroll)
+    if shared:
+        projected_bar = recurrent_bar
+    # The weight gradients: one large product over all T*B columns each.
+    columns = steps * batch
+    recurrent_bar = recurrent_bar.reshape(width, columns)
+    projected_bar = projected_bar.reshape(width, columns)
+    previous_h = jnp.transpose(previous.h if remat else previous, (1, 0, 2)).reshape(-1, columns)
+    grads = {"w_ih": _products(xs.reshape(inputs, columns), projected_bar, cell.matmul_dtype, 1),
+             "w_hh": _products(previous_h, recurrent_bar, cell.matmul_dtype, 1)}
+    xs_bar = _products(params["w_ih"], projected_bar, cell.matmul_dtype)
+    if _bias_in_product(cell):  # The row of ones: the bias's gradient, no input's.
+        grads["w_ih"], grads["b_ih"] = grads["w_ih"][:-1], grads["w_ih"][-1]
+        xs_bar = jnp.concatenate([xs_bar, jnp.zeros((1, columns), xs_bar.dtype)], axis=0)
+    else:
+        grads["b_ih"] = jnp.sum(projected_bar, axis=1)
+    grads["b_hh"] = jnp.sum(recurrent_bar, axis=1) if cell.recurrent_bias else grads["b_ih"]
+    params_bar = {name: grads[name].astype(value.dtype) for name, value in params.items()}
+    return params_bar, xs_bar.reshape(xs.shape).astype(xs.dtype), carry_bar, None, \
+        perturbation_bar
+
+
+_columns.defvjp(_columns_fwd, _columns_bwd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import numbers
 from typing import Any, ClassVar
 
@@ -10,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import KernelCell, LSTMCarry
+from recurrent.base import KernelCell, LSTMCarry, join_gates
 from recurrent.registry import register_cell
 
 
@@ -58,6 +59,7 @@ class LSTM(KernelCell):
     """
 
     gate_names: ClassVar[tuple[str, ...]] = ("i", "f", "g", "o")
+    feature_major: ClassVar[bool] = True
     hidden_size: int
     forget_bias: float = 1.0
     chrono_t_max: float | None = None
@@ -94,20 +96,20 @@ class LSTM(KernelCell):
         shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
         return LSTMCarry(h=jnp.zeros(shape, dtype), c=jnp.zeros(shape, dtype))
 
-    def pointwise_transition(self, carry, projected_x, projected_carry):
-        z_i, z_f, z_g, z_o = jnp.split(projected_x + projected_carry, 4, axis=-1)
+    def pointwise_transition(self, carry, projected_x, projected_carry, axis=-1):
+        z_i, z_f, z_g, z_o = jnp.split(projected_x + projected_carry, 4, axis=axis)
         c = jax.nn.sigmoid(z_f) * carry.c + jax.nn.sigmoid(z_i) * jnp.tanh(z_g)
         h = jax.nn.sigmoid(z_o) * jnp.tanh(c)
         return LSTMCarry(h=h, c=c)
 
-    def pointwise_vjp(self, carry, projected_x, projected_carry):
-        z_i, z_f, z_g, z_o = jnp.split(projected_x + projected_carry, 4, axis=-1)
+    def pointwise_vjp(self, carry, projected_x, projected_carry, axis=-1):
+        z_i, z_f, z_g, z_o = jnp.split(projected_x + projected_carry, 4, axis=axis)
         i, f, g, o = (jax.nn.sigmoid(z_i), jax.nn.sigmoid(z_f), jnp.tanh(z_g),
                       jax.nn.sigmoid(z_o))
         c = f * carry.c + i * g
         tanh_c = jnp.tanh(c)
         new = LSTMCarry(h=o * tanh_c, c=c)
-        return new, jax.tree_util.Partial(_lstm_pullback, i, f, g, o, carry.c, tanh_c)
+        return new, jax.tree_util.Partial(_PULLBACKS[axis], i, f, g, o, carry.c, tanh_c)
 
     def retention(self, params, carry, projected_x):
         """The forget gate f_t: the fraction of c_{t-1} that c_t keeps."""
@@ -115,12 +117,16 @@ class LSTM(KernelCell):
         return jax.nn.sigmoid(jnp.split(z, 4, axis=-1)[1])
 
 
-def _lstm_pullback(i, f, g, o, c_previous, tanh_c, new_bar):
+def _lstm_pullback(i, f, g, o, c_previous, tanh_c, new_bar, *, axis):
     """The LSTM gating's VJP from its saved activations (no recomputation)."""
     c_bar = new_bar.c + new_bar.h * o * (1.0 - tanh_c * tanh_c)
-    z_bar = jnp.concatenate([c_bar * g * i * (1.0 - i),
-                             c_bar * c_previous * f * (1.0 - f),
-                             c_bar * i * (1.0 - g * g),
-                             new_bar.h * tanh_c * o * (1.0 - o)], axis=-1)
+    z_bar = join_gates([c_bar * g * i * (1.0 - i),
+                        c_bar * c_previous * f * (1.0 - f),
+                        c_bar * i * (1.0 - g * g),
+                        new_bar.h * tanh_c * o * (1.0 - o)], axis)
     carry_bar = LSTMCarry(h=jnp.zeros_like(new_bar.h), c=c_bar * f)
     return carry_bar, z_bar, z_bar
+
+
+# One function object per layout, so the pullbacks' tree structure is stable.
+_PULLBACKS = {axis: functools.partial(_lstm_pullback, axis=axis) for axis in (-1, 0)}

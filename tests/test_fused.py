@@ -9,6 +9,7 @@ import pytest
 
 import recurrent as rec
 from recurrent import analysis
+from recurrent import fused as fused_lib
 from recurrent.unroll import prepare
 
 B, T, I, H = 3, 6, 3, 4
@@ -102,8 +103,10 @@ def test_state_grads_through_the_fused_backward(xs):
     np.testing.assert_array_equal(fused.h[1, 2:], 0.0)  # Past the sequence's end.
 
 
-def test_vmapped_gradients(xs):
-    cell, params = rec.GRU(H), _params(rec.GRU(H))
+@pytest.mark.parametrize("name", ["gru", "lstm"])
+def test_vmapped_gradients(name, xs):
+    cell = CELLS[name]
+    params = _params(cell)
     stacked = jax.tree_util.tree_map(lambda p: jnp.stack([p, 2 * p]), params)
 
     def loss(params, gradient):
@@ -112,6 +115,47 @@ def test_vmapped_gradients(xs):
     fused, autodiff = (jax.vmap(jax.grad(loss), in_axes=(0, None))(stacked, g)
                        for g in ("fused", "autodiff"))
     _assert_close(fused, autodiff, rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["rnn", "lstm"])
+@pytest.mark.parametrize("reverse,remat,perturbed", [(False, False, True), (True, True, False)],
+                         ids=["forward-perturbed", "reverse-remat"])
+def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, perturbed, xs):
+    cell = CELLS[name]
+    params = _params(cell)
+    carry = jax.tree_util.tree_map(lambda c: c + 0.5, cell.initial_carry((B,)))
+    xs_TxBxI = jnp.swapaxes(xs, 0, 1)
+    perturbation = jax.tree_util.tree_map(
+        lambda c: 0.1 * jax.random.normal(jax.random.key(3), (T,) + c.shape), carry)
+    weights = jax.random.normal(jax.random.key(7), (T, B, cell.output_size))
+
+    def loss(params, xs, carry, perturbation, layout):
+        ys, final = fused_lib.scan_fused(
+            cell, params, xs, carry, jnp.asarray(LENGTHS), reverse=reverse, remat=remat,
+            perturbation=perturbation if perturbed else None, layout=layout)
+        return jnp.sum(weights * ys) + sum(jnp.sum(jnp.sin(leaf))
+                                           for leaf in jax.tree_util.tree_leaves(final))
+
+    results = {layout: jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2, 3)),
+                               static_argnums=4)(params, xs_TxBxI, carry, perturbation, layout)
+               for layout in ("batch_major", "feature_major")}
+    _assert_close(results["feature_major"], results["batch_major"])
+
+
+def test_the_layout_is_chosen_per_cell_and_checked(xs):
+    assert jax.default_backend() == "cpu"  # The suite runs on CPU.
+    assert fused_lib.default_layout(rec.LSTM(H)) == "feature_major"
+    assert fused_lib.default_layout(rec.RNN(H)) == "feature_major"
+    assert fused_lib.default_layout(rec.GRU(H)) == "batch_major"
+    assert fused_lib.default_layout(rec.IndRNN(H)) == "batch_major"
+    cell = rec.GRU(H)
+    args = (cell, cell.init(jax.random.key(0), I), jnp.swapaxes(xs, 0, 1),
+            cell.initial_carry((B,)), None)
+    with pytest.raises(ValueError, match="GRU has no feature-major form"):
+        fused_lib.scan_fused(*args, layout="feature_major")
+    with pytest.raises(ValueError, match="layout must be one of auto, batch_major, "
+                                         "feature_major, got 'columns'"):
+        fused_lib.scan_fused(*args, layout="columns")
 
 
 def test_forward_mode_needs_autodiff(xs):
@@ -163,10 +207,12 @@ def test_weight_gradients_are_computed_after_the_loop(name):
 
     # JAX's derivative of the scan accumulates the weight gradients step by step ...
     assert weight_shapes & set(in_loop("autodiff"))
-    # ... the fused backward keeps only per-step products of batch rows in the loop.
+    # ... the fused backward keeps only per-step products of batch rows (batch-major) or
+    # batch columns (feature-major) in the loop.
     fused = in_loop("fused")
     assert fused and not weight_shapes & set(fused)
-    assert all(shape[0] == B for shape in fused)
+    batch_axis = 0 if fused_lib.default_layout(cell) == "batch_major" else 1
+    assert all(shape[batch_axis] == B for shape in fused)
 
 
 def test_bfloat16_matmuls_keep_a_float32_carry(xs):
