@@ -39,13 +39,16 @@ import numpy as np
 import recurrent as rec
 from experiments import host_memory, validation
 from experiments.errors import ConfigError
+from recurrent import fused
 from recurrent.base import auto_mode
 
-VARIANTS = ("fused", "autodiff", "bfloat16", "remat", "unroll2", "unroll4")
+VARIANTS = ("fused", "batch_major", "autodiff", "bfloat16", "remat", "unroll2", "unroll4")
 PEERS = ("flax", "torch", "cudnn")
 #: What each variant of this library changes: cell options, `rec.unroll` options.
 VARIANT_OPTIONS = {
     "fused": ({}, {}),
+    # The fused loop batch-major, for the cells that run feature-major on CPU.
+    "batch_major": ({}, {"layout": "batch_major"}),
     "autodiff": ({}, {"gradient": "autodiff"}),
     "bfloat16": ({"matmul_dtype": "bfloat16"}, {}),
     "remat": ({}, {"remat": True}),
@@ -139,6 +142,11 @@ def prepare_ours(cell_name, variant, shape, seed):
     xs = _inputs(shape, seed)
 
     def forward(params, xs):
+        if "layout" in unroll_options:  # Not a rec.unroll option: the fused loop directly.
+            ys, _ = fused.scan_fused(cell, params, jnp.swapaxes(xs, 0, 1),
+                                     cell.initial_carry(xs.shape[:1]), None,
+                                     layout=unroll_options["layout"])
+            return jnp.swapaxes(ys, 0, 1)
         return rec.unroll(cell, params, xs, **unroll_options)[0]
 
     return _prepared_jax(f"recurrent ({variant})", lambda p, x: _loss_of_outputs(forward(p, x)),
@@ -352,6 +360,9 @@ def _throughput_rows(config, shapes, notes):
                 if variant == "bfloat16" and "matmul_dtype" not in rec.get_cell_class(
                         name).__dataclass_fields__:
                     continue
+                if variant == "batch_major" and fused.default_layout(
+                        rec.get_cell_class(name)) == "batch_major":
+                    continue  # The fused row is batch-major already.
                 prepared.append(prepare_ours(name, variant, shape, config.seed))
             if name in PEER_CELLS and "flax" in config.peers:
                 prepared.append(prepare_flax(name, shape, config.seed))

@@ -17,10 +17,11 @@ def get_config(variant: str = "full"):
     config.seed = 0  # Seeds parameters and inputs.
     config.cells = ("lstm", "gru", "rnn")  # Cells measured for throughput.
     config.shapes = ("32,256,64,256",)  # Shapes measured, "B,T,I,H" each.
-    # This library's variants: fused (custom VJP, the default), autodiff (JAX's derivative
+    # This library's variants: fused (custom VJP, the default), batch_major (the fused loop
+    # batch-major, for the cells that run feature-major on CPU), autodiff (JAX's derivative
     # of the scan), bfloat16 (matmul_dtype="bfloat16"), remat (rematerialised steps);
     # also available: unroll2, unroll4 (rec.unroll(..., unroll=2 or 4)).
-    config.variants = ("fused", "autodiff", "bfloat16", "remat")
+    config.variants = ("fused", "batch_major", "autodiff", "bfloat16", "remat")
     config.peers = ("flax", "torch", "cudnn")  # Other implementations; cudnn needs a GPU.
     config.repeats = 20  # Timed runs per measurement (the median is reported).
     config.state_grads_cells = ("rnn", "lstm", "gru")  # Cells whose state_grads cost is measured.
