@@ -337,8 +337,14 @@ def _columns_bwd(cell, reverse, unroll, remat, residuals, outputs_bar):
     recurrent_bar = recurrent_bar.reshape(width, columns)
     projected_bar = projected_bar.reshape(width, columns)
     previous_h = jnp.transpose(previous.h if remat else previous, (1, 0, 2)).reshape(-1, columns)
-    grads = {"w_ih": _products(xs.reshape(inputs, columns), projected_bar, cell.matmul_dtype, 1),
-             "w_hh": _products(previous_h, recurrent_bar, cell.matmul_dtype, 1)}
+    inputs_2d = xs.reshape(inputs, columns)
+    if shared:  # Both weight gradients in one product: [dL/dw_ih; dL/dw_hh]^T = dZ [X; H]^T.
+        both = _products(recurrent_bar, jnp.concatenate([inputs_2d, previous_h], axis=0),
+                         cell.matmul_dtype, 1).T
+        grads = {"w_ih": both[:inputs], "w_hh": both[inputs:]}
+    else:
+        grads = {"w_ih": _products(inputs_2d, projected_bar, cell.matmul_dtype, 1),
+                 "w_hh": _products(previous_h, recurrent_bar, cell.matmul_dtype, 1)}
     xs_bar = _products(params["w_ih"], projected_bar, cell.matmul_dtype)
     if _bias_in_product(cell):  # The row of ones: the bias's gradient, no input's.
         grads["w_ih"], grads["b_ih"] = grads["w_ih"][:-1], grads["w_ih"][-1]
