@@ -27,7 +27,7 @@ step of it compiles to slow code (docs/performance.md has the measurements).
 Two layouts of the loop give the same values and gradients (`LAYOUTS`):
 batch-major, carries [B, H] and products `h @ w_hh`, for every cell; and
 feature-major, carries [H, B] and products `w_hh^T @ h^T`, for `KernelCell`s with
-`feature_major` (RNN, LSTM). XLA:CPU runs the per-step products of the second
+`feature_major` (the LSTM). XLA:CPU runs the per-step products of the second
 faster (the benchmark's floor times both), so `default_layout` picks it on CPU.
 
 Values and gradients equal the plain scan's (`gradient="autodiff"` in

@@ -12,19 +12,19 @@ from experiments.errors import ConfigError
 
 def test_benchmark_writes_tables(tmp_path):
     config = benchmark_config.get_config("quick")
-    config.cells, config.shapes, config.repeats = ("rnn", "indrnn"), ("2,5,3,4",), 2
+    config.cells, config.shapes, config.repeats = ("lstm", "indrnn"), ("2,5,3,4",), 2
     config.peers = ("flax", "cudnn")  # torch is an optional extra; no GPU here.
-    config.state_grads_cells = ("rnn",)
+    config.state_grads_cells = ("lstm",)
     config.scan_cells, config.scan_lengths, config.scan_batch = ("mingru",), (16,), 2
     config.scan_width, config.scan_repeats = 4, 2
     results = runner.run(config, str(tmp_path), command="python launch.py (test)")
     names = [(r["cell"], r["implementation"]) for r in results["rows"]]
     assert names == [
-        # The RNN runs feature-major on CPU, so its batch-major loop is a row of its own.
-        ("rnn", "floor (unavoidable products)"), ("rnn", "recurrent (fused)"),
-        ("rnn", "recurrent (batch_major)"), ("rnn", "recurrent (autodiff)"),
-        ("rnn", "recurrent (bfloat16)"), ("rnn", "recurrent (remat)"),
-        ("rnn", "flax.linen.RNN(SimpleCell)"),
+        # The LSTM runs feature-major on CPU, so its batch-major loop is a row of its own.
+        ("lstm", "floor (unavoidable products)"), ("lstm", "recurrent (fused)"),
+        ("lstm", "recurrent (batch_major)"), ("lstm", "recurrent (autodiff)"),
+        ("lstm", "recurrent (bfloat16)"), ("lstm", "recurrent (remat)"),
+        ("lstm", "flax.linen.RNN(OptimizedLSTMCell)"),
         # IndRNN is batch-major already, has no bfloat16 option and no peer.
         ("indrnn", "floor (unavoidable products)"), ("indrnn", "recurrent (fused)"),
         ("indrnn", "recurrent (autodiff)"), ("indrnn", "recurrent (remat)")]
@@ -36,13 +36,13 @@ def test_benchmark_writes_tables(tmp_path):
     assert fused["compile_s"] > 0 and fused["temp_bytes"] > 0
     assert fused["train_over_floor"] == pytest.approx(
         fused["train_s"] / results["rows"][0]["train_s"])
-    speedup = results["speedups"][0]["train_speedup"]["flax.linen.RNN(SimpleCell)"]
+    speedup = results["speedups"][0]["train_speedup"]["flax.linen.RNN(OptimizedLSTMCell)"]
     assert speedup == pytest.approx(results["rows"][6]["train_s"] / fused["train_s"])
     assert results["state_grads"][0]["ratio"] > 0
     with open(tmp_path / "benchmark.json") as f:
         assert json.load(f)["rows"] == results["rows"]
     table = open(tmp_path / "benchmark.md").read()
-    assert "**rnn**, B=2, T=5, I=3, H=4" in table and "| mingru | 16 |" in table
+    assert "**lstm**, B=2, T=5, I=3, H=4" in table and "| mingru | 16 |" in table
     assert "feature-major" in table and "no cuDNN row" in table
     assert "host memory: " in results["machine"]
 
