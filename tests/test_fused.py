@@ -70,6 +70,16 @@ def test_fused_gradients_equal_autodiff(name, lengths, reverse, remat, xs):
     assert all(float(jnp.abs(g).max()) > 0 for g in jax.tree_util.tree_leaves(grads["fused"]))
 
 
+@pytest.mark.parametrize("name", ["lstm", "gru"])  # Feature-major and batch-major on CPU.
+def test_unrolled_loops_give_the_same_gradients(name, xs):
+    cell = CELLS[name]
+    params = _params(cell)
+    carry = cell.initial_carry((B,))
+    grads = [jax.grad(_loss(cell, xs, gradient, lengths=LENGTHS, unroll=4), argnums=(0, 1, 2))(
+                 params, xs, carry) for gradient in ("fused", "autodiff")]
+    _assert_close(*grads)
+
+
 @pytest.mark.parametrize("layer", [
     rec.Bidirectional(rec.LSTM(H), rec.GRU(H)),
     rec.Stack([rec.GRU(H), rec.LSTM(H)], residual=True),
