@@ -360,9 +360,12 @@ class KernelCell(Cell):
     #: carry has a field `h`, and its readout is the default `y = h`.
     feature_major: ClassVar[bool] = False
 
+    def input_bias(self, params):
+        """The bias added to the input product: `b_ih`, plus `b_hh` unless `recurrent_bias`."""
+        return params["b_ih"] if self.recurrent_bias else params["b_ih"] + params["b_hh"]
+
     def project_inputs(self, params, xs):
-        bias = params["b_ih"] if self.recurrent_bias else params["b_ih"] + params["b_hh"]
-        return matmul(xs, params["w_ih"], self.matmul_dtype) + bias
+        return matmul(xs, params["w_ih"], self.matmul_dtype) + self.input_bias(params)
 
     def project_carry(self, params, carry):
         product = matmul(carry.h, params["w_hh"], self.matmul_dtype)

@@ -232,7 +232,7 @@ def _bias_in_product(cell):
 
 def _column_kernels(cell, params):
     """w_ih^T ([w_ih; b]^T with the bias in the product), w_hh^T, the biases as columns."""
-    bias = params["b_ih"] if cell.recurrent_bias else params["b_ih"] + params["b_hh"]
+    bias = cell.input_bias(params)
     recurrent_bias = params["b_hh"][:, None] if cell.recurrent_bias else None
     if _bias_in_product(cell):
         w_ih_t = jnp.transpose(jnp.concatenate([params["w_ih"], bias[None]], axis=0))
