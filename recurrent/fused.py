@@ -29,6 +29,8 @@ batch-major, carries [B, H] and products `h @ w_hh`, for every cell; and
 feature-major, carries [H, B] and products `w_hh^T @ h^T`, for `KernelCell`s with
 `feature_major` (the LSTM). XLA:CPU runs the per-step products of the second
 faster (the benchmark's floor times both), so `default_layout` picks it on CPU.
+Feature-major, a cell whose gating reads the two products only through their sum
+(the LSTM's) runs one product per step, `[w_ih; b; w_hh]^T [x_t; 1; h_{t-1}]`.
 
 Values and gradients equal the plain scan's (`gradient="autodiff"` in
 `rec.unroll`) to float32 rounding; the tests check this for every cell, with and
@@ -196,7 +198,10 @@ _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
 # products w^T @ columns. In full precision the inputs get a row of ones and the
 # input kernel the bias as its last column, so the bias rides in the product and its
 # gradient in the weight gradient's (with a matmul_dtype the bias stays out of the
-# low-precision products). The backward loop writes the gate errors into
+# low-precision products). When the gating reads the products only through their sum
+# (`_sums_products`), a step stacks [x_t; 1; h_{t-1}] and runs one product with both
+# kernels side by side: the LSTM's forward loop took 0.83x the time of two products
+# (docs/performance.md). The backward loop writes the gate errors into
 # [G*H, T, B] buffers it carries, so that after the loop the weight gradients are
 # products of free reshapes to [., T*B] (writing a transposed block into a
 # [T, B, G*H] buffer inside the loop, or transposing the whole buffer after it,
@@ -230,8 +235,32 @@ def _bias_in_product(cell):
     return cell.matmul_dtype is None
 
 
-def _column_kernels(cell, params):
-    """w_ih^T ([w_ih; b]^T with the bias in the product), w_hh^T, the biases as columns."""
+def _sums_products(cell, carry):
+    """Whether the cell's gating reads the two products only through their sum.
+
+    Told by the gating's pullback, traced abstractly: it returns one error for both
+    products (the LSTM's does; a GRU's reset gate multiplies the carry's product).
+    """
+    answer = []
+
+    def probe(carry):
+        gates = jnp.zeros((len(cell.gate_names) * carry.h.shape[0],) + carry.h.shape[1:],
+                          carry.h.dtype)
+        _, pullback = cell.pointwise_vjp(carry, gates, gates, axis=0)
+        _, projected_bar, recurrent_bar = pullback(_map(jnp.zeros_like, carry))
+        answer.append(projected_bar is recurrent_bar)
+
+    jax.eval_shape(probe, carry)
+    return answer[0]
+
+
+def _column_kernels(cell, params, merged):
+    """The kernels as `(w, bias, w_hh^T, recurrent_bias)` for `_column_step`.
+
+    `w` is w_ih^T ([w_ih; b]^T with the bias in the product); `merged` (for cells
+    that read the sum of the products) appends w_hh^T to it, so that a step is one
+    product `w [x_t; h]`, and leaves the third entry None.
+    """
     bias = cell.input_bias(params)
     recurrent_bias = params["b_hh"][:, None] if cell.recurrent_bias else None
     if _bias_in_product(cell):
@@ -239,24 +268,32 @@ def _column_kernels(cell, params):
         bias = None
     else:
         w_ih_t, bias = jnp.transpose(params["w_ih"]), bias[:, None]
-    return w_ih_t, bias, jnp.transpose(params["w_hh"]), recurrent_bias
+    w_hh_t = jnp.transpose(params["w_hh"])
+    if merged:
+        return jnp.concatenate([w_ih_t, w_hh_t], axis=1), bias, None, recurrent_bias
+    return w_ih_t, bias, w_hh_t, recurrent_bias
 
 
 def _column_step(cell, kernels, state, xs, t):
     """Step t feature-major: `(new_state, pullback)` of the gating."""
     w_ih_t, bias, w_hh_t, recurrent_bias = kernels
     x_t = jax.lax.dynamic_index_in_dim(xs, t, axis=1, keepdims=False)
-    projected = _products(w_ih_t, x_t, cell.matmul_dtype)
+    if w_hh_t is None:  # Merged: one product, all of it passed as the input's part.
+        projected = _products(w_ih_t, jnp.concatenate([x_t, state.h], axis=0),
+                              cell.matmul_dtype)
+        recurrent = jnp.zeros_like(projected)
+    else:
+        projected = _products(w_ih_t, x_t, cell.matmul_dtype)
+        recurrent = _products(w_hh_t, state.h, cell.matmul_dtype)
     if bias is not None:
         projected = projected + bias
-    recurrent = _products(w_hh_t, state.h, cell.matmul_dtype)
     if recurrent_bias is not None:
         recurrent = recurrent + recurrent_bias
     return cell.pointwise_vjp(state, projected, recurrent, axis=0)
 
 
 def _columns_forward(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
-    kernels = _column_kernels(cell, params)
+    kernels = _column_kernels(cell, params, _sums_products(cell, carry))
 
     def body(state, inputs):
         t, perturbation_t, valid_B = inputs
@@ -293,13 +330,10 @@ def _columns_bwd(cell, reverse, unroll, remat, residuals, outputs_bar):
     hs_bar, final_bar = outputs_bar
     inputs, steps, batch = xs.shape
     width = params["w_hh"].shape[1]
-    kernels = _column_kernels(cell, params)
+    shared = _sums_products(cell, carry)  # One error for both products.
+    kernels = _column_kernels(cell, params, shared)
     # s_{t-1} for every step: whole states under remat (to recompute from), else h.
     previous = _previous(states, carry if remat else carry.h, reverse)
-    # Whether the gating returns one error for both products (traced, then dead code).
-    _, probe = _column_step(cell, kernels, carry, xs, 0)
-    _, probe_projected, probe_recurrent = probe(_map(jnp.zeros_like, carry))
-    shared = probe_projected is probe_recurrent
 
     def body(loop, inputs):
         state_bar, recurrent_buffer, projected_buffer = loop

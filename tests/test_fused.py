@@ -137,12 +137,33 @@ class _ColumnsRNN(rec.RNN):
         return super().pointwise_transition(carry, projected_x, projected_carry)
 
 
-@pytest.mark.parametrize("name", ["rnn", "lstm"])
-@pytest.mark.parametrize("reverse,remat,perturbed", [(False, False, True), (True, True, False)],
-                         ids=["forward-perturbed", "reverse-remat"])
+class _ColumnsGRU(rec.GRU):
+    """A GRU that opts in: its gating reads the two products apart (the reset gate)."""
+
+    feature_major = True
+    pointwise_vjp = rec.Cell.pointwise_vjp  # jax.vjp: one error per product.
+
+    def pointwise_transition(self, carry, projected_x, projected_carry, axis=-1):
+        last = lambda a: jnp.moveaxis(a, axis, -1)  # noqa: E731
+        new = super().pointwise_transition(jax.tree_util.tree_map(last, carry),
+                                           last(projected_x), last(projected_carry))
+        return jax.tree_util.tree_map(lambda a: jnp.moveaxis(a, -1, axis), new)
+
+
+_FORWARD_PERTURBED, _REVERSE_REMAT = (False, False, True), (True, True, False)
+
+
+@pytest.mark.parametrize("name,reverse,remat,perturbed", [
+    ("rnn",) + _FORWARD_PERTURBED, ("rnn",) + _REVERSE_REMAT,
+    ("lstm",) + _FORWARD_PERTURBED, ("lstm",) + _REVERSE_REMAT,
+    ("gru",) + _FORWARD_PERTURBED,
+], ids=["rnn-forward-perturbed", "rnn-reverse-remat", "lstm-forward-perturbed",
+        "lstm-reverse-remat", "gru-forward-perturbed"])
 def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, perturbed, xs):
-    # The RNN goes through the default pointwise_vjp (jax.vjp with the feature axis).
-    cell = _ColumnsRNN(H) if name == "rnn" else CELLS[name]
+    # The RNN and GRU go through the default pointwise_vjp (jax.vjp with the feature axis):
+    # the RNN's returns one error for both products, so its step is one product as the
+    # LSTM's; the GRU's two, so its step keeps two products and a bias on the carry's.
+    cell = {"rnn": _ColumnsRNN(H), "gru": _ColumnsGRU(H)}.get(name) or CELLS[name]
     params = _params(cell)
     carry = jax.tree_util.tree_map(lambda c: c + 0.5, cell.initial_carry((B,)))
     xs_TxBxI = jnp.swapaxes(xs, 0, 1)
@@ -235,6 +256,19 @@ def test_weight_gradients_are_computed_after_the_loop(name):
     assert fused and not weight_shapes & set(fused)
     batch_axis = 0 if fused_lib.default_layout(cell) == "batch_major" else 1
     assert all(shape[batch_axis] == B for shape in fused)
+
+
+def test_feature_major_step_merges_the_products_of_a_summing_gating(xs):
+    # The LSTM's gating reads x w_ih + h w_hh only through the sum: one product per step.
+    lstm = CELLS["lstm"]
+    forward = lambda cell: jax.make_jaxpr(  # noqa: E731
+        lambda p: rec.unroll(cell, p, xs)[0])(cell.init(jax.random.key(0), I))
+    assert fused_lib.default_layout(lstm) == "feature_major"
+    assert _dot_shapes_inside_loops(forward(lstm)) == [(4 * H, B)]
+    # So does the RNN's (tanh of the sum) ...
+    assert _dot_shapes_inside_loops(forward(_ColumnsRNN(H))) == [(H, B)]
+    # ... while a gating that reads them apart (the GRU's reset gate) keeps both.
+    assert _dot_shapes_inside_loops(forward(_ColumnsGRU(H))) == [(3 * H, B), (3 * H, B)]
 
 
 def test_bfloat16_matmuls_keep_a_float32_carry(xs):
