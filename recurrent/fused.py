@@ -200,8 +200,8 @@ _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
 # gradient in the weight gradient's (with a matmul_dtype the bias stays out of the
 # low-precision products). When the gating reads the products only through their sum
 # (`_sums_products`), a step stacks [x_t; 1; h_{t-1}] and runs one product with both
-# kernels side by side: the LSTM's forward loop took 0.83x the time of two products
-# (docs/performance.md). The backward loop writes the gate errors into
+# kernels side by side: the LSTM's forward pass became about 1.2x faster, its training
+# step no faster (docs/performance.md). The backward loop writes the gate errors into
 # [G*H, T, B] buffers it carries, so that after the loop the weight gradients are
 # products of free reshapes to [., T*B] (writing a transposed block into a
 # [T, B, G*H] buffer inside the loop, or transposing the whole buffer after it,
