@@ -19,6 +19,9 @@
    the same rounds (see `prepare_floor`); every time is also a multiple of it.
 3. `rec.analysis.state_grads` (dL/ds_t for every t) against a training step.
 4. Sequential against parallel unrolling of the cells linear in the carry.
+5. Where the fused step's time goes (`config.profile_cells`): the training step
+   and forward pass traced with `jax.profiler`, per loop and per XLA op
+   (`experiments/op_profile.py`).
 
 Results go to `benchmark.md` and `benchmark.json` in the workdir; docs/performance.md
 holds the latest tables with the machine and the command.
@@ -37,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import recurrent as rec
-from experiments import host_memory, validation
+from experiments import host_memory, op_profile, validation
 from experiments.errors import ConfigError
 from recurrent import fused
 from recurrent.base import auto_mode
@@ -132,7 +135,8 @@ def _prepared_jax(name, loss, forward, params, xs):
     forward = compile_once(forward, params, xs)[0]
     return {"implementation": name, "compile_s": compile_s, "temp_bytes": temp,
             "train": lambda: jax.block_until_ready(train(params, xs)),
-            "forward": lambda: jax.block_until_ready(forward(params, xs))}
+            "forward": lambda: jax.block_until_ready(forward(params, xs)),
+            "executables": {"train": train, "forward": forward}}
 
 
 def prepare_ours(cell_name, variant, shape, seed):
@@ -289,6 +293,14 @@ def measure_state_grads(cell_name, shape, seed, repeats):
             "state_grads_ms": 1e3 * grads_s, "ratio": grads_s / train_s}
 
 
+def measure_profile(cell_name, shape, seed, calls: int = 3) -> dict:
+    """The fused training step and forward pass traced: time per loop and per XLA op."""
+    prepared = prepare_ours(cell_name, "fused", shape, seed)
+    return {"cell": cell_name, "shape": list(shape),
+            **{kind: op_profile.profile(prepared["executables"][kind], prepared[kind], calls)
+               for kind in ("train", "forward")}}
+
+
 def measure_scan_modes(cell_name: str, steps: int, batch: int, width: int, seed: int,
                        repeats: int) -> dict:
     """Forward + backward time of one unroll in each mode (and what "auto" picks)."""
@@ -324,10 +336,14 @@ def _validate(config):
     validation.integer("seed", config.seed, minimum=0)
     validation.integer("repeats", config.repeats)
     shapes = [parse_shape(s) for s in config.shapes]
-    for name in config.cells:
-        if name not in rec.cell_names():
-            raise ConfigError(f"unknown cell {name!r}; registered cells: "
-                              f"{', '.join(rec.cell_names())}")
+    for field in ("cells", "state_grads_cells", "profile_cells"):
+        for name in config[field]:
+            if name not in rec.cell_names():
+                raise ConfigError(f"{field}: unknown cell {name!r}; registered cells: "
+                                  f"{', '.join(rec.cell_names())}")
+    if config.profile_cells and not shapes:
+        raise ConfigError("profile_cells traces at the first entry of shapes, but shapes is "
+                          "empty; give a shape 'B,T,I,H' or set profile_cells=()")
     for variant in config.variants:
         validation.choice("variants[...]", variant, VARIANTS)
     for peer in config.peers:
@@ -383,7 +399,7 @@ def _throughput_rows(config, shapes, notes):
                                         if k.startswith("floor: ")})]
             for p in prepared:
                 p["train_page_faults"] = minor_faults_per_call(p["train"])
-            group += [{k: v for k, v in p.items() if k not in ("train", "forward")}
+            group += [{k: v for k, v in p.items() if k not in ("train", "forward", "executables")}
                       for p in prepared]
             floor = group[0]
             tokens = shape[0] * shape[1]
@@ -422,7 +438,8 @@ def _fmt(value, spec):
     return "-" if value is None else format(value, spec)
 
 
-def _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, config):
+def _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, profiles,
+              config):
     lines = [f"Command: `{command}`", "", f"Machine: {machine}", ""]
     lines += [f"Note: {n}" for n in notes] + ([""] if notes else [])
     if rows:
@@ -481,6 +498,12 @@ def _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, con
         lines += [f"| {r['cell']} | {r['T']} | {r['sequential_ms']:.1f} | {r['parallel_ms']:.1f} "
                   f"| {r['auto_picks']} | {r['auto_ms']:.1f} | {r['auto_over_best']:.2f} |"
                   for r in scan_rows]
+        lines.append("")
+    for p in profiles:
+        shape = "B={},T={},I={},H={}".format(*p["shape"])
+        for kind, what in (("train", "training step"), ("forward", "forward pass")):
+            lines += op_profile.markdown(f"Where the time goes: **{p['cell']}** fused {what}, "
+                                         f"{shape}", p[kind])
     return "\n".join(lines) + "\n"
 
 
@@ -504,6 +527,7 @@ def run(config, workdir: str, command: str | None = None) -> dict:
             print(f"{name:7s} T={steps}: sequential {row['sequential_ms']:.1f} ms, parallel "
                   f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
             scan_rows.append(row)
+    profiles = [measure_profile(name, shapes[0], config.seed) for name in config.profile_cells]
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                f"JAX {jax.__version__} on {jax.devices()[0].platform}")
     if torch_info is not None:
@@ -511,8 +535,10 @@ def run(config, workdir: str, command: str | None = None) -> dict:
     machine += f"; host memory: {host_memory.describe()}"
     command = command or "python launch.py --config=experiments/configs/benchmark.py"
     results = {"machine": machine, "command": command, "notes": notes, "rows": rows,
-               "speedups": summary, "state_grads": grads_rows, "scan_rows": scan_rows}
-    text = _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, config)
+               "speedups": summary, "state_grads": grads_rows, "scan_rows": scan_rows,
+               "profiles": profiles}
+    text = _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, profiles,
+                     config)
     os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, "benchmark.md"), "w") as f:
         f.write(text)

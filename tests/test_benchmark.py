@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from experiments import benchmark, runner
+from experiments import benchmark, op_profile, runner
 from experiments.configs import benchmark as benchmark_config
 from experiments.errors import ConfigError
 
@@ -14,7 +14,7 @@ def test_benchmark_writes_tables(tmp_path):
     config = benchmark_config.get_config("quick")
     config.cells, config.shapes, config.repeats = ("lstm", "indrnn"), ("2,5,3,4",), 2
     config.peers = ("flax", "cudnn")  # torch is an optional extra; no GPU here.
-    config.state_grads_cells = ("lstm",)
+    config.state_grads_cells = config.profile_cells = ("lstm",)
     config.scan_cells, config.scan_lengths, config.scan_batch = ("mingru",), (16,), 2
     config.scan_width, config.scan_repeats = 4, 2
     results = runner.run(config, str(tmp_path), command="python launch.py (test)")
@@ -45,6 +45,17 @@ def test_benchmark_writes_tables(tmp_path):
     assert "**lstm**, B=2, T=5, I=3, H=4" in table and "| mingru | 16 |" in table
     assert "feature-major" in table and "no cuDNN row" in table
     assert "host memory: " in results["machine"]
+    # The traced LSTM: the training step's forward and backward loops and the forward pass's
+    # loop run T = 5 iterations, each with the step's product inside.
+    (profile,) = results["profiles"]
+    assert [len(profile["train"]["loops"]), len(profile["forward"]["loops"])] == [2, 1]
+    for loop in profile["train"]["loops"] + profile["forward"]["loops"]:
+        assert loop["calls"] == 5 and loop["op_name"].endswith("while")
+        assert any(op["op_name"].endswith("dot_general") and op["calls"] == 5
+                   for op in loop["ops"])
+        assert sum(op["ms"] for op in loop["ops"]) <= loop["ms"]
+    assert sum(loop["ms"] for loop in profile["train"]["loops"]) < profile["train"]["traced_ms"]
+    assert "Where the time goes: **lstm** fused training step, B=2,T=5,I=3,H=4" in table
 
 
 def test_floor_counts_the_faster_layout_of_each_chain():
@@ -63,7 +74,9 @@ def test_floor_counts_the_faster_layout_of_each_chain():
     ("variants", ("fused", "fast"),
      "variants\\[...\\] must be one of fused, batch_major, autodiff"),
     ("peers", ("keras",), "peers\\[...\\] must be one of flax, torch, cudnn"),
-    ("cells", ("lstm", "tcn"), "unknown cell 'tcn'"),
+    ("cells", ("lstm", "tcn"), "cells: unknown cell 'tcn'"),
+    ("profile_cells", ("tcn",), "profile_cells: unknown cell 'tcn'"),
+    ("shapes", (), "profile_cells traces at the first entry of shapes, but shapes is empty"),
     ("scan_cells", ("gru",), "scan_cells: 'gru' is not a registered cell with a parallel form"),
 ])
 def test_bad_benchmark_config(tmp_path, key, value, message):
@@ -72,3 +85,35 @@ def test_bad_benchmark_config(tmp_path, key, value, message):
     with pytest.raises(ConfigError, match=message):
         runner.run(config, str(tmp_path / "run"))
     assert not os.path.exists(tmp_path / "run")
+
+
+def test_profile_puts_each_op_in_the_innermost_loop_that_ran_it():
+    hlo = "\n".join([
+        '%outer = (s32[]) while(%t), condition=%c, body=%b, metadata={op_name="jit(f)/while"}, '
+        'backend_config={"known_trip_count":{"n":"2"}}',
+        '  %inner.1 = (s32[]) while(%u), body=%d, metadata={op_name="jit(f)/while/body/while"}',
+        '  ROOT %mul_fusion = f32[4]{0} fusion(%p), kind=kLoop, calls=%m, '
+        'metadata={op_name="jit(f)/while/body/mul" stack_frame_id=3}',
+        '%copy.2 = f32[4]{0} copy(%q)'])
+    ops = op_profile.hlo_ops(hlo)
+    assert ops["outer"] == {"op_name": "while", "is_loop": True, "trip_count": 2}
+    assert ops["inner.1"]["trip_count"] is None and ops["copy.2"]["op_name"] == ""
+    # Two traced calls (times in ns): in each the outer loop holds the inner one, the
+    # fusion runs twice inside the inner loop and once in the outer, the copy after both.
+    events = []
+    for start in (0, 10_000):
+        events += [(start, start + 5_000, "outer"), (start + 1_000, start + 3_000, "inner.1"),
+                   (start + 1_500, start + 2_000, "mul_fusion"),
+                   (start + 2_000, start + 2_500, "mul_fusion"),
+                   (start + 4_000, start + 4_250, "mul_fusion"),
+                   (start + 6_000, start + 7_000, "copy.2")]
+    summary = op_profile.summarize(events, ops, calls=2)
+    assert [(loop["op"], loop["ms"]) for loop in summary["loops"]] == [
+        ("outer", 0.005), ("inner.1", 0.002)]
+    inner_ops = summary["loops"][1]["ops"]
+    assert [(o["op"], o["calls"], o["ms"]) for o in inner_ops] == [("mul_fusion", 2, 0.001)]
+    assert [(o["op"], o["calls"]) for o in summary["loops"][0]["ops"]] == [("mul_fusion", 1)]
+    assert [(o["op"], o["calls"], o["ms"]) for o in summary["outside"]] == [("copy.2", 1, 0.001)]
+    table = "\n".join(op_profile.markdown("t", {"traced_ms": 1.0, **summary}, top=1))
+    assert "| **loop `outer`** (while, 2 iterations) | | | | **0.0** | |" in table
+    assert "| outside loops | `copy.2` | - | 1 | 0.00 | 1.0 |" in table

@@ -5,7 +5,8 @@
 Training-step and forward throughput of each cell against Flax, PyTorch (when installed:
 `pip install -e '.[bench]'`) and the floor of unavoidable matrix products; the cost of
 `rec.analysis.state_grads`; sequential against parallel unrolling of the cells whose
-recurrence is linear in the carry. `:quick` is a small variant for a first look.
+recurrence is linear in the carry; where the LSTM's fused step spends its time (a
+`jax.profiler` trace, per loop and per XLA op). `:quick` is a small variant for a first look.
 """
 
 import ml_collections
@@ -31,6 +32,9 @@ def get_config(variant: str = "full"):
     config.scan_batch = 8  # B.
     config.scan_width = 64  # I = H.
     config.scan_repeats = 10  # Timed runs per measurement.
+    # Cells whose fused training step and forward pass are traced with jax.profiler (at the
+    # first shape): the time of each loop and each XLA op, to see where a step's time goes.
+    config.profile_cells = ("lstm",)
     if variant == "quick":
         config.shapes = ("16,64,32,64",)
         config.repeats = 5
