@@ -58,11 +58,13 @@ def trace_events(call, calls: int) -> tuple[list[tuple[int, int, str]], float]:
     directory = tempfile.mkdtemp(prefix="op_profile-")
     try:
         jax.profiler.start_trace(directory)
-        start = time.perf_counter()
-        for _ in range(calls):
-            call()
-        seconds = (time.perf_counter() - start) / calls
-        jax.profiler.stop_trace()
+        try:
+            start = time.perf_counter()
+            for _ in range(calls):
+                call()
+            seconds = (time.perf_counter() - start) / calls
+        finally:
+            jax.profiler.stop_trace()
         (path,) = glob.glob(f"{directory}/**/*.xplane.pb", recursive=True)
         profile = ProfileData.from_file(path)
     finally:
