@@ -31,7 +31,7 @@ import sys
 
 import numpy as np
 
-from experiments import plots
+from experiments import plotting
 from experiments.metric_writers import read_metrics
 
 COLUMNS = ("task", "length", "cell", "learning_rate", "seeds", "metric", "mean", "std", "min",
@@ -137,7 +137,7 @@ def _finish(fig, ax, run, xlabel, title, plot_dir, name):
         ax.set_yscale("log")
     ax.set_title(title)
     ax.legend(fontsize=8)
-    plots._save(fig, plot_dir, name)
+    plotting.save(fig, plot_dir, name)
 
 
 def _plot_vs_length(runs, task, plot_dir):
@@ -155,7 +155,7 @@ def _plot_vs_length(runs, task, plot_dir):
         low = mean - np.array([np.min(by_length[t]) for t in lengths])
         high = np.array([np.max(by_length[t]) for t in lengths]) - mean
         ax.errorbar(lengths, mean, yerr=[low, high], marker="o", capsize=3,
-                    color=plots.COLORS[i % len(plots.COLORS)], label=cell)
+                    color=plotting.COLORS[i % len(plotting.COLORS)], label=cell)
     _finish(fig, ax, mine[0], "sequence length T",
             f"{task}: final {mine[0]['metric']} (mean, min-max over seeds)",
             plot_dir, f"{task}_vs_length")
@@ -173,7 +173,7 @@ def _plot_curves(runs, task, length, plot_dir):
         size = min(len(c) for c in curves)
         steps = [s for s, _ in curves[0][:size]]
         values = np.array([[v for _, v in c[:size]] for c in curves])
-        plots._band(ax, steps, values, plots.COLORS[i % len(plots.COLORS)], cell)
+        plotting.band(ax, steps, values, plotting.COLORS[i % len(plotting.COLORS)], cell)
     suffix = "" if length is None else f" T={length}"
     _finish(fig, ax, mine[0], "training step", f"{task}{suffix}: held-out {mine[0]['metric']}",
             plot_dir, f"{task}{'' if length is None else f'_T{length}'}_curves")

@@ -30,7 +30,7 @@ def caption_figure(workdir: str, count: int = 8, beam_size: int = 4) -> list[str
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from experiments import decoding, plots, train
+    from experiments import decoding, plotting, train
     from experiments.errors import ConfigError
 
     if count < 1 or beam_size < 1:
@@ -64,7 +64,7 @@ def caption_figure(workdir: str, count: int = 8, beam_size: int = 4) -> list[str
     fig.tight_layout()
     plot_dir = os.path.join(workdir, "plots")
     os.makedirs(plot_dir, exist_ok=True)
-    plots._save(fig, plot_dir, "captions")
+    plotting.save(fig, plot_dir, "captions")
     return lines
 
 

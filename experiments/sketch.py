@@ -35,7 +35,7 @@ def sketch_figure(workdir: str, samples: int = 6, temperature: float = 0.4,
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from experiments import decoding, plots, train
+    from experiments import decoding, plotting, train
     from experiments.errors import ConfigError
     from experiments.tasks import sketch
 
@@ -79,7 +79,7 @@ def sketch_figure(workdir: str, samples: int = 6, temperature: float = 0.4,
                  fontsize=9)
     plot_dir = os.path.join(workdir, "plots")
     os.makedirs(plot_dir, exist_ok=True)
-    plots._save(fig, plot_dir, "sketches")
+    plotting.save(fig, plot_dir, "sketches")
     return os.path.join(plot_dir, "sketches.png")
 
 

@@ -360,8 +360,8 @@ def recurrent_spectrum(cell: Cell, params) -> dict[str, Spectrum]:
 class Timescales(NamedTuple):
     """Per-unit gate statistics over a batch of sequences, `[H]` each."""
 
-    mean_retention: np.ndarray
-    timescale: np.ndarray
+    mean_retention: jax.Array
+    timescale: jax.Array
 
 
 def gate_timescales(cell: Cell, params, xs, carry=None, lengths=None) -> Timescales:
@@ -370,7 +370,8 @@ def gate_timescales(cell: Cell, params, xs, carry=None, lengths=None) -> Timesca
     The retention (the LSTM's forget gate f, the GRU's update gate z) is
     averaged over every valid step of every sequence in `xs`; a unit that keeps
     a fraction f of its memory per step forgets it over about 1/(1 - f)
-    steps (Tallec & Ollivier 2018).
+    steps (Tallec & Ollivier 2018). Traceable: it runs under `jax.jit` and
+    `jax.vmap` (with `cell` static).
 
     Raises:
       ValueError: the cell has no retention gate (e.g. the Elman RNN).
@@ -385,8 +386,8 @@ def gate_timescales(cell: Cell, params, xs, carry=None, lengths=None) -> Timesca
 
     _, retention_TxBxH = jax.lax.scan(body, carry, projected)
     steps, batch = xs_TxBxI.shape[:2]
-    valid = np.ones((steps, batch)) if lengths is None else (
-        np.arange(steps)[:, None] < np.asarray(lengths)[None, :])
-    retention = np.asarray(retention_TxBxH, np.float64)
-    mean = (retention * valid[..., None]).sum((0, 1)) / valid.sum()
+    valid = jnp.ones((steps, batch)) if lengths is None else (
+        jnp.arange(steps)[:, None] < lengths[None, :])
+    valid = valid.astype(retention_TxBxH.dtype)
+    mean = jnp.einsum("tbh,tb->h", retention_TxBxH, valid) / jnp.sum(valid)
     return Timescales(mean_retention=mean, timescale=1.0 / (1.0 - mean))

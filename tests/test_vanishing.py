@@ -1,4 +1,4 @@
-"""The vanishing-gradient study: vmapped seeds, outputs, regenerable plots, resume."""
+"""The vanishing-gradient study: learning-time bookkeeping, resume, outputs, regenerable plots."""
 
 import json
 import os
@@ -9,12 +9,17 @@ import pytest
 from experiments import plots, runner, vanishing
 from experiments.configs import vanishing as vanishing_config
 from experiments.errors import ConfigError
+from experiments.vanishing import plots as study_plots
+from experiments.vanishing import report, study
 from recurrent import analysis
+
+TIMING = ("compile_seconds", "train_seconds")
 
 
 def tiny_config():
     config = vanishing_config.get_config("small")
     config.study.cells, config.study.gaps, config.study.seeds = ("rnn", "lstm"), (3,), 2
+    config.study.update(eval_every=4, steps_per_call=2, checkpoint_every=4)
     config.task.eval_size = 16
     config.model.hidden_size, config.model.embed_size = 8, 8
     config.train.update(steps=12, batch_size=8, learning_rate=1e-2)
@@ -22,19 +27,60 @@ def tiny_config():
     return config
 
 
+def with_threshold(threshold):
+    config = tiny_config()
+    config.analysis.solved_accuracy = threshold
+    return config
+
+
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
+def study_run(tmp_path_factory):
     workdir = str(tmp_path_factory.mktemp("study"))
     summary = runner.run(tiny_config(), workdir, command="python launch.py (test)")
     return workdir, summary
 
 
-def test_vmapped_seeds_equal_seeds_run_one_at_a_time(study):
-    with np.load(os.path.join(study[0], "points", "lstm_gap3.npz")) as data:
-        together = dict(data)
+def load(workdir, name):
+    with np.load(os.path.join(workdir, "points", name)) as data:
+        return dict(data)
+
+
+def assert_same_arrays(a, b):
+    assert set(a) == set(b)
+    for key in set(a) - set(TIMING):
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_measurement_steps_are_log_spaced_multiples_from_zero():
+    steps = vanishing.measurement_steps(3000, 12, 25)
+    assert steps[0] == 0 and steps[-1] == 3000 and len(steps) == 13
+    assert np.all(steps % 25 == 0) and np.all(np.diff(steps) > 0)
+    assert np.all(np.diff(steps)[1:] >= np.diff(steps)[:-1] - 25)  # Gaps grow (log-spaced).
+    assert list(vanishing.measurement_steps(12, 3, 2)) == [0, 2, 4, 12]
+    assert list(vanishing.measurement_steps(4, 10, 2)) == [0, 2, 4]  # Fewer multiples exist.
+
+
+def test_median_steps_counts_censored_seeds_beyond_the_budget():
+    solved = np.array([True, True, False])
+    assert report.median_steps(np.array([300, 100, 3000]), solved) == (300.0, False)
+    assert report.median_steps(np.array([300, 3000, 3000]),
+                               np.array([True, False, False])) == (3000.0, True)
+    assert report.median_steps(np.array([100, 200]), np.array([True, True])) == (150.0, False)
+    assert report.median_steps(np.array([100, 3000]), np.array([True, False])) == (3000.0, True)
+
+
+def test_spearman_ranks_with_ties_and_refuses_degenerate_input():
+    assert report.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert report.spearman([1, 2, 3, 4], [40, 30, 30, 10]) == pytest.approx(-0.9486833)
+    assert report.spearman([1, 2], [1, 2]) is None
+    assert report.spearman([1, 2, 3], [5, 5, 5]) is None
+
+
+def test_vmapped_seeds_equal_seeds_run_one_at_a_time(study_run):
+    together = load(study_run[0], "lstm_gap3.npz")
     # The second seed alone (one compile, not two): it must not see the first seed's slot.
     alone = vanishing.train_point(tiny_config(), "lstm", 3, [1])
-    for key in ("grad_norms", "jac_spectral", "jac_frobenius", "eval_accuracy",
+    for key in ("grad_norms", "jac_spectral", "jac_frobenius", "eval_accuracy", "eval_curve",
                 "singular_values", "timescales"):
         np.testing.assert_allclose(together[key][1], alone[key][0], rtol=2e-4, atol=1e-7,
                                    err_msg=key)
@@ -42,50 +88,156 @@ def test_vmapped_seeds_equal_seeds_run_one_at_a_time(study):
     assert not np.allclose(together["grad_norms"][0], together["grad_norms"][1])
 
 
-def test_study_writes_arrays_results_report_and_plots(study):
-    workdir, summary = study
+def expected_solves(curve, eval_steps, threshold, budget):
+    """Each seed's first evaluation at or over `threshold`, from an unsolved run's curve."""
+    steps, solved = [], []
+    for accuracy in curve:
+        hits = np.flatnonzero(accuracy >= threshold)
+        solved.append(bool(hits.size))
+        steps.append(int(eval_steps[hits[0]]) if hits.size else budget)
+    return np.array(steps), np.array(solved)
+
+
+def test_steps_to_solve_censored_seed_and_early_stop(study_run):
+    # Nothing reaches 0.9 in 12 steps: both seeds censored at the budget, the point ran it all.
+    full = load(study_run[0], "lstm_gap3.npz")
+    assert list(full["steps_to_solve"]) == [12, 12] and not full["solved"].any()
+    assert int(full["stopped_at"]) == 12 and list(full["eval_steps"]) == [0, 4, 8, 12]
+    assert np.isnan(full["solve_grad_norms"]).all()
+    curve, budget = full["eval_curve"], 12
+    best = curve[:, 1:].max(1)  # Each seed's best accuracy after training began.
+    assert best[0] != best[1], "the seeds' curves must differ for the mixed case"
+    # A threshold that only the better seed reaches: one solved, one censored, no early stop.
+    mixed = float(best.max())
+    arrays = vanishing.train_point(with_threshold(mixed), "lstm", 3, [0, 1])
+    steps, solved = expected_solves(curve, full["eval_steps"], mixed, budget)
+    np.testing.assert_array_equal(arrays["steps_to_solve"], steps)
+    np.testing.assert_array_equal(arrays["solved"], solved)
+    assert solved.sum() == 1 and int(arrays["stopped_at"]) == budget
+    np.testing.assert_array_equal(arrays["eval_curve"], curve)
+    assert np.isfinite(arrays["solve_grad_norms"][solved]).any()
+    assert np.isnan(arrays["solve_grad_norms"][~solved]).all()
+    # A threshold both reach: the point stops at the later seed's solve step.
+    both = float(best.min())
+    arrays = vanishing.train_point(with_threshold(both), "lstm", 3, [0, 1])
+    steps, solved = expected_solves(curve, full["eval_steps"], both, budget)
+    assert solved.all() and steps.max() < budget
+    np.testing.assert_array_equal(arrays["steps_to_solve"], steps)
+    assert int(arrays["stopped_at"]) == steps.max()
+    assert arrays["measured_steps"][-1] == steps.max()
+    stop = int(np.flatnonzero(full["eval_steps"] == steps.max())[0])
+    np.testing.assert_array_equal(arrays["eval_curve"], curve[:, :stop + 1])
+    # The solve-step measurement of the later seed is the measurement at the stop.
+    later = int(np.argmax(steps))
+    np.testing.assert_array_equal(arrays["solve_grad_norms"][later],
+                                  arrays["grad_norms"][later, -1])
+
+
+class Preempted(Exception):
+    pass
+
+
+def test_resume_inside_a_point_gives_the_uninterrupted_arrays(study_run, tmp_path,
+                                                              monkeypatch):
+    directory = str(tmp_path / "checkpoint")
+    save = study._Checkpoints.save
+    saved = []
+
+    def save_then_stop(self, state, progress):
+        save(self, state, progress)
+        saved.append(progress.step)
+        raise Preempted
+
+    monkeypatch.setattr(study._Checkpoints, "save", save_then_stop)
+    with pytest.raises(Preempted):
+        vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
+    assert saved == [4]
+    monkeypatch.setattr(study._Checkpoints, "save", save)
+    with np.load(os.path.join(directory, "progress.npz")) as progress:
+        assert int(progress["step"]) == 4
+    resumed = vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
+    assert_same_arrays(resumed, load(study_run[0], "lstm_gap3.npz"))
+
+
+def test_study_writes_arrays_results_report_and_plots(study_run):
+    workdir, summary = study_run
     assert sorted(os.listdir(os.path.join(workdir, "points"))) == ["lstm_gap3.npz", "rnn_gap3.npz"]
-    with np.load(os.path.join(workdir, "points", "lstm_gap3.npz")) as p:
-        assert p["grad_norms"].shape == (2, 3, 3 + 5)  # seeds, measurements, lags 0..T-1
-        assert list(p["measured_steps"]) == [0, 6, 12]
-        assert int(p["gap"]) == 3 and p["eigenvalues"].shape == (2, 3, 4, 8)
-        horizon = analysis.gradient_horizon(p["grad_norms"], 1e-2)
+    assert not os.path.exists(os.path.join(workdir, "checkpoints"))  # Removed when done.
+    p = load(workdir, "lstm_gap3.npz")
+    assert p["grad_norms"].shape == (2, 4, 3 + 5)  # seeds, measurements, lags 0..T-1
+    assert list(p["measured_steps"]) == [0, 2, 4, 12]
+    assert int(p["gap"]) == 3 and p["eigenvalues"].shape == (2, 4, 4, 8)
+    horizon = analysis.gradient_horizon(p["grad_norms"], 1e-2)
     with open(os.path.join(workdir, "results.json")) as f:
         results = json.load(f)
-    assert results["points"]["lstm/gap3"]["horizon_trained"] == float(np.median(horizon[:, -1]))
+    point = results["points"]["lstm/gap3"]
+    assert point["horizon_trained"] == float(np.median(horizon[:, -1]))
+    assert point["steps_to_solve"] == [12, 12] and point["seeds_solved"] == 0
+    assert point["median_censored"] and point["median_steps_to_solve"] == 12
+    key = np.log10(p["grad_norms"][:, 0, 3] / p["grad_norms"][:, 0, 0])
+    np.testing.assert_allclose(point["key_gradient_init"], key)
+    assert results["cells"]["lstm"]["largest_gap_solved"] is None
+    assert results["key_gradient_vs_steps"]["all_count"] == 4
     assert results["command"] == "python launch.py (test)"
     assert set(results["cells"]) == {"rnn", "lstm"}
-    report = open(os.path.join(workdir, "report.md")).read()
-    assert "| lstm | 3 |" in report and "python launch.py (test)" in report
-    for name in ("gradient_norms", "gradient_heatmap", "accuracy_vs_gap", "jacobian_norms",
-                 "spectrum"):
+    report_text = open(os.path.join(workdir, "report.md")).read()
+    assert "| lstm | >12 (0/2) | none |" in report_text
+    assert "| lstm | 3 | >12, >12 | 12 |" in report_text
+    assert "python launch.py (test)" in report_text
+    for name in study_plots.FIGURES:
         for ext in ("png", "pdf"):
             assert os.path.getsize(os.path.join(workdir, "plots", f"{name}.{ext}")) > 1000
 
 
-def test_plots_and_report_regenerate_from_the_arrays(study):
-    workdir, _ = study
+def test_plots_and_report_regenerate_from_the_arrays(study_run):
+    workdir, _ = study_run
     before = open(os.path.join(workdir, "report.md")).read()
     for name in os.listdir(os.path.join(workdir, "plots")):
         os.remove(os.path.join(workdir, "plots", name))
     os.remove(os.path.join(workdir, "report.md"))
     plots.main(["plots", workdir])
-    assert len(os.listdir(os.path.join(workdir, "plots"))) == 10
+    assert len(os.listdir(os.path.join(workdir, "plots"))) == 2 * len(study_plots.FIGURES)
     assert open(os.path.join(workdir, "report.md")).read() == before
 
 
-def test_interrupted_study_recomputes_only_missing_points(study):
-    workdir, summary = study
+def test_figures_draw_from_saved_arrays_alone(tmp_path):
+    """Synthetic arrays, no training: solved and censored seeds, points that stopped at
+    different steps (so their measurement grids differ)."""
+    rng = np.random.default_rng(0)
+
+    def point(gap, steps, solved, measured):
+        lags, m = gap + 5, len(measured)
+        return {"grad_norms": 10.0 ** -rng.uniform(0, 3, (2, m, lags)),
+                "jac_spectral": rng.uniform(0, 1, (2, m, lags)),
+                "jac_frobenius": rng.uniform(0, 1, (2, m, lags)),
+                "singular_values": rng.uniform(0, 2, (2, m, 1, 4)),
+                "eigenvalues": rng.normal(size=(2, m, 1, 4)) + 0j,
+                "eval_curve": rng.uniform(0, 1, (2, 3)), "measured_steps": np.array(measured),
+                "steps_to_solve": np.array(steps), "solved": np.array(solved),
+                "budget": np.array(100), "gap": np.array(gap), "seeds": np.array([0, 1]),
+                "chance": np.array(1 / 24), "matrix_names": np.array(["h"])}
+
+    points = {("rnn", 2): point(2, [40, 100], [True, False], [0, 25, 40]),
+              ("rnn", 4): point(4, [100, 100], [False, False], [0, 25, 50, 100]),
+              ("lstm", 2): point(2, [20, 20], [True, True], [0, 20]),
+              ("lstm", 4): point(4, [60, 80], [True, True], [0, 25, 50, 80])}
+    config = {"study": {"cells": ["rnn", "lstm"], "gaps": [2, 4]}}
+    names = study_plots.plot_study(str(tmp_path), points, config, rho=0.5)
+    assert names == list(study_plots.FIGURES)
+    for name in names:
+        assert os.path.getsize(tmp_path / "plots" / f"{name}.png") > 1000
+
+
+def test_interrupted_study_recomputes_only_missing_points(study_run):
+    workdir, summary = study_run
     kept = os.path.join(workdir, "points", "rnn_gap3.npz")
     redone = os.path.join(workdir, "points", "lstm_gap3.npz")
     stamp = os.stat(kept).st_mtime_ns
-    with np.load(redone) as p:
-        original = dict(p)
+    original = load(workdir, "lstm_gap3.npz")
     os.remove(redone)
     again = runner.run(tiny_config(), workdir)
     assert os.stat(kept).st_mtime_ns == stamp
-    with np.load(redone) as p:
-        np.testing.assert_array_equal(p["grad_norms"], original["grad_norms"])
+    assert_same_arrays(load(workdir, "lstm_gap3.npz"), original)
     assert again["points"] == summary["points"]
 
 
@@ -93,6 +245,9 @@ def test_interrupted_study_recomputes_only_missing_points(study):
     ("study.cells", ("rnn", "tcn"), "study.cells: unknown cell 'tcn'"),
     ("study.gaps", (4, 0), r"study.gaps\[...\] must be an integer >= 1, got 0"),
     ("study.seeds", 0, "study.seeds must be an integer >= 1, got 0"),
+    ("study.eval_every", 3, r"study.eval_every \(3\) must be a multiple of "
+                            r"study.steps_per_call \(2\)"),
+    ("study.checkpoint_every", 6, r"study.checkpoint_every \(6\) must be a multiple"),
     ("analysis.jacobian_examples", 100, "analysis.jacobian_examples .* must not exceed"),
 ])
 def test_bad_study_config(tmp_path, key, value, message):
@@ -102,3 +257,10 @@ def test_bad_study_config(tmp_path, key, value, message):
     with pytest.raises(ConfigError, match=message):
         runner.run(config, str(tmp_path / "run"))
     assert not os.path.exists(tmp_path / "run")
+
+
+def test_budget_must_be_a_multiple_of_eval_every(tmp_path):
+    config = tiny_config()
+    config.train.steps = 10
+    with pytest.raises(ConfigError, match=r"train.steps \(the budget, 10\) must be a multiple"):
+        runner.run(config, str(tmp_path / "run"))

@@ -1,13 +1,15 @@
-"""The vanishing-gradient study: how the error signal decays over time, per cell.
+"""The vanishing-gradient study: how long each cell takes to learn each gap, and why.
 
     python launch.py --config=experiments/configs/vanishing.py --workdir=runs/vanishing
     python launch.py --config=experiments/configs/vanishing.py:small   # what `make run` runs
 
 For every cell and gap it trains `study.seeds` seeds in parallel (one compiled
-program, `jax.vmap` over seeds) on the Italy task, measuring the gradient of
-the answer's loss with respect to the carry at every step, Jacobian-product
-norms, recurrent spectra and gate timescales at `analysis.measurements`
-points of training. Then it writes arrays, plots and `report.md`.
+program, `jax.vmap` over seeds) on the Italy task until every seed solves the gap
+(held-out answer accuracy >= `analysis.solved_accuracy`) or `train.steps`, the
+budget, runs out. It records each seed's steps to solve and measures the gradient
+of the answer's loss with respect to the carry at every step, Jacobian-product
+norms, recurrent spectra and gate timescales at step 0, at log-spaced steps and
+at each seed's solve step. Then it writes arrays, plots and `report.md`.
 """
 
 import ml_collections
@@ -24,30 +26,37 @@ def get_config(variant: str = "full"):
     config.task.mode = "classify"  # The loss on the answer only; task.gap is set per point.
     config.task.eval_size = 256
     config.model.hidden_size = 64
-    config.train.steps = 3000
+    config.train.steps = 10_000  # The budget: a seed unsolved by then is censored.
     config.train.batch_size = 32
     config.train.learning_rate = 3e-3
 
     config.study = ml_collections.ConfigDict()
-    # Cell specs compared (see config.model.cell): every cell of the library. The
-    # chrono-initialised LSTM (Tallec & Ollivier 2018) starts with forget-gate timescales up
-    # to t_max; IndRNN's t_max bounds its recurrent weights by 2 ** (1 / t_max).
-    config.study.cells = ("rnn", "lstm", "gru", "lstm:chrono_t_max=160", "indrnn:t_max=160",
-                          "mingru", "minlstm", "lru")
-    config.study.gaps = (5, 10, 20, 40, 80, 160)  # Key-to-answer distances, a geometric range.
+    # Cell specs compared (see config.model.cell): every cell of the library, plus the IRNN
+    # (Le et al. 2015: ReLU, identity recurrence) and two LSTMs whose forget gates start with
+    # long timescales: a larger constant forget bias (timescale 1 + e^3 ~ 21 steps) and chrono
+    # initialisation (Tallec & Ollivier 2018: timescales drawn up to t_max). IndRNN's t_max
+    # bounds its recurrent weights by 2 ** (1 / t_max).
+    config.study.cells = ("rnn", "rnn:activation=relu,recurrent_init=identity", "lstm",
+                          "lstm:forget_bias=3.0", "lstm:chrono_t_max=128", "gru",
+                          "indrnn:t_max=128", "mingru", "minlstm", "lru")
+    config.study.gaps = (4, 8, 16, 32, 64, 128)  # Key-to-answer distances, a geometric range.
     config.study.seeds = 3  # Seeds config.seed, config.seed + 1, ... trained in parallel.
+    config.study.eval_every = 100  # Steps between held-out evaluations (solve checks).
+    config.study.steps_per_call = 25  # Training steps per compiled call (a lax.scan).
+    config.study.checkpoint_every = 500  # Steps between checkpoints inside a point.
 
     config.analysis = ml_collections.ConfigDict()
-    config.analysis.measurements = 6  # Points of training measured, from step 0 to the end.
+    # Log-spaced measured steps up to the budget (multiples of study.steps_per_call), plus
+    # step 0, the step a point stops at, and each seed's solve step.
+    config.analysis.measurements = 12
     config.analysis.examples = 64  # Held-out examples whose gradient norms are averaged.
     config.analysis.jacobian_examples = 4  # Of those, examples for Jacobian-product norms.
     config.analysis.power_iterations = 10  # Block power iterations for spectral norms.
     config.analysis.horizon_threshold = 1e-2  # Gradient horizon: ratio to the answer's gradient.
-    config.analysis.solved_accuracy = 0.9  # A gap counts as solved at this eval accuracy.
+    config.analysis.solved_accuracy = 0.9  # A seed has solved a gap at this eval accuracy.
 
     if variant == "small":
-        config.study.cells = ("rnn", "lstm", "lstm:chrono_t_max=32")
+        config.study.cells = ("rnn", "lstm", "gru", "lstm:chrono_t_max=32")
         config.study.gaps = (4, 8, 16, 32)
-        config.train.steps = 1000
-        config.analysis.measurements = 5
+        config.train.steps = 3000
     return config

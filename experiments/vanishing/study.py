@@ -1,0 +1,393 @@
+"""The vanishing-gradient study's driver (config: experiments/configs/vanishing.py).
+
+For each (cell, gap) point, the seeds train in parallel in one compiled program
+(`jax.vmap` over seeds, `study.steps_per_call` steps per call). `train.steps` is a
+budget, not a length:
+
+  * every `study.eval_every` steps each seed is evaluated on the held-out set; its
+    steps to solve is the first evaluation with answer accuracy >=
+    `analysis.solved_accuracy`;
+  * a point stops as soon as every seed has solved, or when the budget runs out;
+    a seed still unsolved then is censored at the budget (`solved` False);
+  * the gradient measurements (`measure.py`) are taken at step 0, at
+    `analysis.measurements` log-spaced steps up to the budget, at the step the
+    point stops, and for each seed at its solve step (`solve_*` arrays).
+
+Each point is saved as `points/<cell>_gap<gap>.npz` when it finishes; while it
+trains, `checkpoints/<cell>_gap<gap>/` holds an orbax checkpoint of the seeds'
+train state and the measurements so far (every `study.checkpoint_every` steps),
+so a stopped study resumes inside the point it was training, with the same
+arrays as an uninterrupted run. Then `report.py` writes `results.json`,
+`report.md` and the plots from the saved arrays.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import time
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import orbax.checkpoint as ocp
+from absl import logging
+
+import recurrent as rec
+from experiments import models, train, validation
+from experiments.errors import ConfigError, NonFiniteLossError
+from experiments.tasks import Batch
+from experiments.vanishing import measure, report
+
+# Recorded at every measured step: by-lag norms, timescales, spectra, accuracy.
+RECORDED = (*measure.BY_LAG, "timescales", "singular_values", "eigenvalues", "eval_accuracy")
+
+
+def validate(config) -> None:
+    """Checks the study config before anything is trained or written."""
+    study, analysis = config.study, config.analysis
+    if not study.cells:
+        raise ConfigError("study.cells must name at least one cell")
+    for name in study.cells:
+        try:
+            cell = models.make_cell(name, config.model.hidden_size)
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"study.cells: {e}") from None
+        if not isinstance(cell, rec.Cell):
+            raise ConfigError(f"study.cells: {name!r} is not a single cell")
+    if not study.gaps:
+        raise ConfigError("study.gaps must hold at least one gap")
+    for gap in study.gaps:
+        validation.integer("study.gaps[...]", gap)
+    validation.integer("study.seeds", study.seeds)
+    validation.integer("study.steps_per_call", study.steps_per_call)
+    for key in ("eval_every", "checkpoint_every"):
+        validation.integer(f"study.{key}", study[key])
+    if study.eval_every % study.steps_per_call:
+        raise ConfigError(f"study.eval_every ({study.eval_every}) must be a multiple of "
+                          f"study.steps_per_call ({study.steps_per_call})")
+    if study.checkpoint_every % study.eval_every:
+        raise ConfigError(f"study.checkpoint_every ({study.checkpoint_every}) must be a "
+                          f"multiple of study.eval_every ({study.eval_every})")
+    if config.train.steps % study.eval_every:
+        raise ConfigError(f"train.steps (the budget, {config.train.steps}) must be a multiple "
+                          f"of study.eval_every ({study.eval_every})")
+    validation.integer("analysis.measurements", analysis.measurements, minimum=2)
+    validation.integer("analysis.examples", analysis.examples)
+    validation.integer("analysis.jacobian_examples", analysis.jacobian_examples)
+    if analysis.jacobian_examples > analysis.examples:
+        raise ConfigError(f"analysis.jacobian_examples ({analysis.jacobian_examples}) must not "
+                          f"exceed analysis.examples ({analysis.examples})")
+    if analysis.examples > config.task.eval_size:
+        raise ConfigError(f"analysis.examples ({analysis.examples}) must not exceed "
+                          f"task.eval_size ({config.task.eval_size})")
+    validation.integer("analysis.power_iterations", analysis.power_iterations)
+    validation.number("analysis.horizon_threshold", analysis.horizon_threshold, strict=True,
+                      maximum=1.0)
+    validation.number("analysis.solved_accuracy", analysis.solved_accuracy, maximum=1.0 + 1e-9)
+    for name in study.cells:
+        for gap in study.gaps:
+            train.build(point_config(config, name, gap))
+
+
+def point_config(config, cell: str, gap: int):
+    """The training config of one (cell, gap) point of the study."""
+    point = ml_collections.ConfigDict(config.to_dict())
+    point.model.cell, point.task.gap, point.task.gap_max = cell, gap, None
+    return point
+
+
+def seeds_of(config) -> list[int]:
+    return [config.seed + i for i in range(config.study.seeds)]
+
+
+def measurement_steps(budget: int, count: int, granularity: int) -> np.ndarray:
+    """Step 0 and `count` log-spaced multiples of `granularity` up to `budget` (fewer
+    when fewer multiples exist): dense early, where the gradient changes fastest."""
+    multiples = budget // granularity
+    steps = np.array([1])
+    for n in range(count, 4 * count + 1):
+        steps = np.unique(np.geomspace(1, multiples, n).round().astype(int))
+        if len(steps) >= min(count, multiples):
+            break
+    return np.concatenate([[0], steps * granularity])
+
+
+class _Programs:
+    """The compiled programs of one point: init, a chunk of training steps, eval, measure.
+
+    Compiled ahead of time, so that their compile time is measured apart from training.
+    """
+
+    def __init__(self, point, seeds, make_chunk, analysis_batch, eval_batch):
+        task, cell = train.build(point)
+        model = train.create_model(point, task, cell)
+        tx, schedule = train.build_optimizer(point.train)
+        self.cell, self.task = cell, task
+        started = time.perf_counter()
+        init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
+        seed_array = jnp.asarray(seeds)
+        # The fresh state, and the structure a checkpoint is restored into.
+        self.template = init.lower(seed_array).compile()(seed_array)
+        step = jax.vmap(functools.partial(train.train_step, model=model, tx=tx,
+                                          schedule=schedule))
+        chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches),
+                        donate_argnums=0)
+        self.train_chunk = chunk.lower(self.template, make_chunk(0)).compile()
+        evaluate = jax.jit(jax.vmap(functools.partial(train.eval_step, model=model), (0, None)))
+        self.evaluate = evaluate.lower(self.template.params, eval_batch).compile()
+        self.measure = measure.measure_seeds.lower(
+            self.template.params, analysis_batch, cell=cell,
+            jacobian_examples=point.analysis.jacobian_examples,
+            power_iterations=point.analysis.power_iterations).compile()
+        self.compile_seconds = time.perf_counter() - started
+
+
+class _Progress:
+    """What a point has recorded so far; saved beside each checkpoint."""
+
+    def __init__(self, seeds: int, budget: int):
+        self.step = 0
+        self.records = {key: [] for key in RECORDED}
+        self.measured_steps, self.eval_steps = [], []
+        self.eval_curve, self.train_loss = [], []  # [seeds] per evaluation.
+        self.steps_to_solve = np.full(seeds, budget, np.int64)
+        self.solved = np.zeros(seeds, bool)
+        self.solve = {}  # BY_LAG key -> [seeds, lags], NaN until the seed solves.
+        self.train_seconds = 0.0
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        arrays = {f"records/{k}": np.asarray(v) for k, v in self.records.items()}
+        arrays.update({f"solve/{k}": v for k, v in self.solve.items()})
+        arrays.update(step=np.asarray(self.step), measured_steps=np.asarray(self.measured_steps),
+                      eval_steps=np.asarray(self.eval_steps),
+                      eval_curve=np.asarray(self.eval_curve),
+                      train_loss=np.asarray(self.train_loss),
+                      steps_to_solve=self.steps_to_solve, solved=self.solved,
+                      train_seconds=np.asarray(self.train_seconds))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, seeds: int, budget: int) -> _Progress:
+        progress = cls(seeds, budget)
+        progress.step = int(arrays["step"])
+        for key in RECORDED:
+            progress.records[key] = list(arrays[f"records/{key}"])
+        progress.solve = {k: arrays[f"solve/{k}"] for k in measure.BY_LAG}
+        progress.measured_steps = [int(s) for s in arrays["measured_steps"]]
+        progress.eval_steps = [int(s) for s in arrays["eval_steps"]]
+        progress.eval_curve = list(arrays["eval_curve"])
+        progress.train_loss = list(arrays["train_loss"])
+        progress.steps_to_solve = arrays["steps_to_solve"].copy()
+        progress.solved = arrays["solved"].copy()
+        progress.train_seconds = float(arrays["train_seconds"])
+        return progress
+
+
+class _Checkpoints:
+    """The orbax checkpoint of a training point's state, with its `_Progress` beside it.
+
+    The progress file is written after the state it belongs to and names its step,
+    so a stop between the two restores the previous, complete pair.
+    """
+
+    def __init__(self, directory: str):
+        self.directory = os.path.abspath(directory)
+        self.progress_path = os.path.join(self.directory, "progress.npz")
+        self.manager = ocp.CheckpointManager(
+            os.path.join(self.directory, "state"),
+            options=ocp.CheckpointManagerOptions(max_to_keep=2, create=True,
+                                                 enable_async_checkpointing=False))
+
+    def restore(self, template, seeds: int, budget: int):
+        """`(state, progress)` of the last complete checkpoint, or None."""
+        if not os.path.exists(self.progress_path):
+            return None
+        with np.load(self.progress_path) as data:
+            progress = _Progress.from_arrays(dict(data), seeds, budget)
+        state = self.manager.restore(progress.step, args=ocp.args.StandardRestore(template))
+        return state, progress
+
+    def save(self, state, progress: _Progress) -> None:
+        self.manager.save(progress.step, args=ocp.args.StandardSave(state))
+        self.manager.wait_until_finished()
+        save_arrays(self.progress_path, progress.to_arrays())
+
+    def close(self) -> None:
+        self.manager.close()
+
+
+def save_arrays(path: str, arrays: dict) -> None:
+    """`np.savez_compressed`, atomically: a reader sees the old file or the whole new one."""
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _stack(batches) -> Batch:
+    return Batch(*(np.stack(parts) for parts in zip(*batches, strict=True)))
+
+
+def train_point(config, cell_name: str, gap: int, seeds: list[int],
+                checkpoint_dir: str | None = None) -> dict[str, np.ndarray]:
+    """Trains every seed of one (cell, gap) point until solved or out of budget.
+
+    Args:
+      config: the study config.
+      cell_name, gap: the point.
+      seeds: trained in parallel (vmapped).
+      checkpoint_dir: if given, the point checkpoints there every
+        `study.checkpoint_every` steps and resumes from the checkpoint it finds.
+
+    Returns:
+      The point's arrays (see the module docstrings of this file and `measure.py`):
+      per measured step `[seeds, measurements, ...]`, per evaluation `eval_curve`
+      and `train_loss` `[seeds, evaluations]`, and per seed `steps_to_solve`,
+      `solved` and the `solve_*` by-lag norms at its solve step.
+    """
+    point = point_config(config, cell_name, gap)
+    study, analysis = point.study, point.analysis
+    budget, chunk, batch_size = point.train.steps, study.steps_per_call, point.train.batch_size
+    task, _ = train.build(point)
+
+    def make_chunk(index):
+        steps = range(index * chunk, (index + 1) * chunk)
+        return _stack([_stack([task.batch(s, i, batch_size) for s in seeds]) for i in steps])
+
+    eval_batch = task.eval_batch(config.seed)
+    analysis_batch = Batch(*(part[:analysis.examples] for part in eval_batch))
+    programs = _Programs(point, seeds, make_chunk, analysis_batch, eval_batch)
+    cell = programs.cell
+    grid = set(measurement_steps(budget, analysis.measurements, chunk).tolist())
+    checkpoints = None if checkpoint_dir is None else _Checkpoints(checkpoint_dir)
+    restored = None if checkpoints is None else checkpoints.restore(
+        programs.template, len(seeds), budget)
+    if restored is None:
+        state, progress = programs.template, _Progress(len(seeds), budget)
+    else:
+        state, progress = restored
+        logging.info("%s gap %d: resumed at step %d", cell_name, gap, progress.step)
+    threshold = analysis.solved_accuracy
+
+    def evaluate(state):
+        return np.asarray(programs.evaluate(state.params, eval_batch)["eval_answer_accuracy"])
+
+    def record(state, step, accuracy, newly_solved, on_grid):
+        measured = jax.device_get(programs.measure(state.params, analysis_batch))
+        if not progress.solve:
+            progress.solve = {k: np.full_like(measured[k], np.nan) for k in measure.BY_LAG}
+        for k in measure.BY_LAG:
+            progress.solve[k][newly_solved] = measured[k][newly_solved]
+        if on_grid:
+            measured.update(measure.spectra(cell, jax.device_get(state.params["recurrent"]
+                                                                 ["cell"])))
+            measured["eval_accuracy"] = accuracy
+            for key in RECORDED:
+                progress.records[key].append(measured[key])
+            progress.measured_steps.append(step)
+
+    def evaluate_and_record(state, step, losses):
+        accuracy = evaluate(state)
+        is_eval = step % study.eval_every == 0
+        newly = np.zeros(len(seeds), bool)
+        if is_eval:
+            newly = (accuracy >= threshold) & ~progress.solved
+            progress.steps_to_solve[newly] = step
+            progress.solved |= newly
+            progress.eval_steps.append(step)
+            progress.eval_curve.append(accuracy)
+            progress.train_loss.append(np.mean(losses, 0) if losses else
+                                       np.full(len(seeds), np.nan))
+        done = bool(progress.solved.all()) or step >= budget
+        if step in grid or newly.any() or done:
+            record(state, step, accuracy, newly, on_grid=step in grid or done)
+        return accuracy, done
+
+    started = time.perf_counter() - progress.train_seconds
+    done = False
+    if progress.step == 0:
+        _, done = evaluate_and_record(state, 0, [])
+    losses = []
+    batches = train.prefetched(make_chunk, progress.step // chunk, budget // chunk)
+    try:
+        for batch in (() if done else batches):
+            state, metrics = programs.train_chunk(state, batch)
+            progress.step += chunk
+            chunk_losses = np.asarray(metrics["loss"])  # [steps, seeds]
+            if not np.all(np.isfinite(chunk_losses)):
+                bad = np.argwhere(~np.isfinite(chunk_losses))[0]
+                raise NonFiniteLossError(
+                    f"{cell_name} gap {gap}: loss is non-finite at step "
+                    f"{progress.step - chunk + bad[0] + 1} (seed {seeds[bad[1]]})")
+            losses.extend(chunk_losses)
+            accuracy, done = evaluate_and_record(state, progress.step, losses)
+            if progress.step % study.eval_every == 0:
+                losses = []
+                logging.info("%s gap %d step %d/%d: eval answer accuracy %s, solved %d/%d "
+                             "(%.0f s)", cell_name, gap, progress.step, budget,
+                             np.round(accuracy, 3), progress.solved.sum(), len(seeds),
+                             time.perf_counter() - started)
+            if done:
+                break
+            if checkpoints is not None and progress.step % study.checkpoint_every == 0:
+                progress.train_seconds = time.perf_counter() - started
+                checkpoints.save(state, progress)
+    finally:
+        batches.close()
+        if checkpoints is not None:
+            checkpoints.close()
+    progress.train_seconds = time.perf_counter() - started
+    # Stack to [seeds, measurements, ...] and [seeds, evaluations].
+    arrays = {k: np.swapaxes(np.asarray(v), 0, 1) for k, v in progress.records.items()}
+    arrays.update({f"solve_{k}": v for k, v in progress.solve.items()})
+    arrays.update(
+        measured_steps=np.asarray(progress.measured_steps),
+        eval_steps=np.asarray(progress.eval_steps),
+        eval_curve=np.swapaxes(np.asarray(progress.eval_curve), 0, 1),
+        train_loss=np.swapaxes(np.asarray(progress.train_loss), 0, 1),
+        steps_to_solve=progress.steps_to_solve, solved=progress.solved,
+        stopped_at=np.asarray(progress.step), budget=np.asarray(budget),
+        # The key country sits at lag == gap in every by-lag array.
+        gap=np.asarray(gap), seeds=np.asarray(seeds), chance=np.asarray(programs.task.chance),
+        matrix_names=measure.matrix_names(cell, state.params["recurrent"]["cell"]),
+        compile_seconds=np.asarray(programs.compile_seconds),
+        train_seconds=np.asarray(progress.train_seconds))
+    return arrays
+
+
+def checkpoint_dir(workdir: str, cell: str, gap: int) -> str:
+    """`checkpoints/<cell>_gap<gap>/`: the point's checkpoint while it trains."""
+    return os.path.join(workdir, "checkpoints", f"{models.cell_slug(cell)}_gap{gap}")
+
+
+def run_study(config, workdir: str, command: str | None = None) -> dict:
+    """Runs every missing (cell, gap) point, then writes results, report and plots."""
+    validation.validate_training(config)
+    validate(config)
+    train.prepare_workdir(config, workdir)
+    os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
+    train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
+    seeds = seeds_of(config)
+    for cell in config.study.cells:
+        for gap in config.study.gaps:
+            path = report.point_path(workdir, cell, gap)
+            if os.path.exists(path):
+                logging.info("%s gap %d: already done (%s)", cell, gap, path)
+                continue
+            directory = checkpoint_dir(workdir, cell, gap)
+            arrays = train_point(config, cell, gap, seeds, checkpoint_dir=directory)
+            save_arrays(path, arrays)
+            shutil.rmtree(directory, ignore_errors=True)
+            logging.info("%s gap %d: steps to solve %s (budget %d), compile %.1f s, "
+                         "training %.1f s", cell, gap, arrays["steps_to_solve"].tolist(),
+                         config.train.steps, arrays["compile_seconds"], arrays["train_seconds"])
+    checkpoints = os.path.join(workdir, "checkpoints")
+    if os.path.isdir(checkpoints) and not os.listdir(checkpoints):
+        os.rmdir(checkpoints)
+    summary = report.write_outputs(workdir, command)
+    print(f"report: {os.path.join(workdir, 'report.md')}")
+    print(f"plots:  {os.path.join(workdir, 'plots')}/")
+    return summary
