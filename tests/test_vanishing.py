@@ -8,7 +8,7 @@ import pytest
 
 from experiments import plots, runner, vanishing
 from experiments.configs import vanishing as vanishing_config
-from experiments.errors import ConfigError
+from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.vanishing import plots as study_plots
 from experiments.vanishing import report, study
 from recurrent import analysis
@@ -264,3 +264,10 @@ def test_budget_must_be_a_multiple_of_eval_every(tmp_path):
     config.train.steps = 10
     with pytest.raises(ConfigError, match=r"train.steps \(the budget, 10\) must be a multiple"):
         runner.run(config, str(tmp_path / "run"))
+
+
+def test_a_point_whose_every_seed_diverges_stops_with_one_error():
+    config = tiny_config()
+    config.train.update(learning_rate=1e4, grad_clip_norm=0.0)
+    with pytest.raises(NonFiniteLossError, match="every seed's loss is non-finite"):
+        vanishing.train_point(config, "rnn:activation=relu,recurrent_init=identity", 3, [0, 1])

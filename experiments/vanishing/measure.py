@@ -81,9 +81,14 @@ def spectra(cell, cell_params_seeds) -> dict[str, np.ndarray]:
     singular_values, eigenvalues = [], []
     for s in range(seeds):
         params = jax.tree_util.tree_map(lambda p, s=s: np.asarray(p[s]), cell_params_seeds)
-        spectrum = rec.analysis.recurrent_spectrum(cell, params)
-        singular_values.append([m.singular_values for m in spectrum.values()])
-        eigenvalues.append([m.eigenvalues for m in spectrum.values()])
+        matrices = cell.recurrent_matrices(params)
+        if all(np.isfinite(m).all() for m in matrices.values()):
+            spectrum = rec.analysis.recurrent_spectrum(cell, params)
+            singular_values.append([m.singular_values for m in spectrum.values()])
+            eigenvalues.append([m.eigenvalues for m in spectrum.values()])
+        else:  # A diverged seed: no spectrum.
+            singular_values.append([np.full(cell.hidden_size, np.nan) for _ in matrices])
+            eigenvalues.append([np.full(cell.hidden_size, np.nan + 0j) for _ in matrices])
     shape = (seeds, -1, cell.hidden_size)
     return {"singular_values": np.array(singular_values).reshape(shape),
             "eigenvalues": np.array(eigenvalues).reshape(shape)}

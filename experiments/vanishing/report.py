@@ -82,6 +82,7 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "cell": cell, "gap": gap,
             "steps_to_solve": steps.tolist(), "solved": solved.tolist(),
             "seeds_solved": int(solved.sum()), "seeds": len(steps),
+            "diverged": p["diverged"].astype(bool).tolist(),
             "median_steps_to_solve": median, "median_censored": censored,
             "budget": int(p["budget"]), "stopped_at": int(p["stopped_at"]),
             "eval_accuracy_mean": float(accuracy.mean()),
@@ -150,8 +151,9 @@ def report(summary: dict, command: str) -> str:
         "`python -m experiments.plots WORKDIR`.", "",
         f"Steps to solve: the first evaluation at which a seed's held-out answer accuracy is "
         f">= {summary['solved_accuracy']:g}; a seed that never gets there within the budget "
-        f"({budget} steps) is censored, written `>{budget}`. A point stops when all its seeds "
-        "have solved. Gradient horizon: the largest lag k at which ||dL/ds_(T-k)|| / "
+        f"({budget} steps) is censored, written `>{budget}`, and so is a seed whose loss turned "
+        "non-finite (`diverged`). A point stops when all its seeds have solved. Gradient "
+        "horizon: the largest lag k at which ||dL/ds_(T-k)|| / "
         f"||dL/ds_T|| is still >= {eps:g} (median over seeds). Decay rate: least-squares slope "
         "of log10 ||dL/ds_(T-k)|| per step of lag, from the answer back to the key (mean over "
         "seeds). Key gradient: log10 ||dL/ds_key|| / ||dL/ds_answer||.", "",
@@ -189,8 +191,9 @@ def report(summary: dict, command: str) -> str:
               "| horizon init | horizon trained | decay rate init | decay rate trained |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in points:
-        steps = ", ".join(str(n) if ok else f">{n}"
-                          for n, ok in zip(r["steps_to_solve"], r["solved"], strict=True))
+        steps = ", ".join(str(n) if ok else "diverged" if bad else f">{n}"
+                          for n, ok, bad in zip(r["steps_to_solve"], r["solved"],
+                                                r["diverged"], strict=True))
         lines.append(
             f"| {r['cell']} | {r['gap']} | {steps} | {r['stopped_at']} "
             f"| {r['eval_accuracy_mean']:.3f} ({r['eval_accuracy_min']:.3f}-"

@@ -8,7 +8,8 @@ budget, not a length:
     steps to solve is the first evaluation with answer accuracy >=
     `analysis.solved_accuracy`;
   * a point stops as soon as every seed has solved, or when the budget runs out;
-    a seed still unsolved then is censored at the budget (`solved` False);
+    a seed still unsolved then is censored at the budget (`solved` False), and so
+    is a seed whose loss turns non-finite (`diverged`; the others train on);
   * the gradient measurements (`measure.py`) are taken at step 0, at
     `analysis.measurements` log-spaced steps up to the budget, at the step the
     point stops, and for each seed at its solve step (`solve_*` arrays).
@@ -156,6 +157,8 @@ class _Progress:
         self.eval_curve, self.train_loss = [], []  # [seeds] per evaluation.
         self.steps_to_solve = np.full(seeds, budget, np.int64)
         self.solved = np.zeros(seeds, bool)
+        self.diverged = np.zeros(seeds, bool)  # Non-finite loss: censored, never solves.
+        self.diverged_at = np.full(seeds, -1, np.int64)
         self.solve = {}  # BY_LAG key -> [seeds, lags], NaN until the seed solves.
         self.train_seconds = 0.0
 
@@ -167,6 +170,7 @@ class _Progress:
                       eval_curve=np.asarray(self.eval_curve),
                       train_loss=np.asarray(self.train_loss),
                       steps_to_solve=self.steps_to_solve, solved=self.solved,
+                      diverged=self.diverged, diverged_at=self.diverged_at,
                       train_seconds=np.asarray(self.train_seconds))
         return arrays
 
@@ -183,6 +187,8 @@ class _Progress:
         progress.train_loss = list(arrays["train_loss"])
         progress.steps_to_solve = arrays["steps_to_solve"].copy()
         progress.solved = arrays["solved"].copy()
+        progress.diverged = arrays["diverged"].copy()
+        progress.diverged_at = arrays["diverged_at"].copy()
         progress.train_seconds = float(arrays["train_seconds"])
         return progress
 
@@ -246,7 +252,11 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
       The point's arrays (see the module docstrings of this file and `measure.py`):
       per measured step `[seeds, measurements, ...]`, per evaluation `eval_curve`
       and `train_loss` `[seeds, evaluations]`, and per seed `steps_to_solve`,
-      `solved` and the `solve_*` by-lag norms at its solve step.
+      `solved`, `diverged` (a non-finite loss at step `diverged_at`; such a seed
+      is censored) and the `solve_*` by-lag norms at its solve step.
+
+    Raises:
+      NonFiniteLossError: every seed diverged.
     """
     point = point_config(config, cell_name, gap)
     study, analysis = point.study, point.analysis
@@ -294,14 +304,14 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
         is_eval = step % study.eval_every == 0
         newly = np.zeros(len(seeds), bool)
         if is_eval:
-            newly = (accuracy >= threshold) & ~progress.solved
+            newly = (accuracy >= threshold) & ~progress.solved & ~progress.diverged
             progress.steps_to_solve[newly] = step
             progress.solved |= newly
             progress.eval_steps.append(step)
             progress.eval_curve.append(accuracy)
             progress.train_loss.append(np.mean(losses, 0) if losses else
                                        np.full(len(seeds), np.nan))
-        done = bool(progress.solved.all()) or step >= budget
+        done = bool((progress.solved | progress.diverged).all()) or step >= budget
         if step in grid or newly.any() or done:
             record(state, step, accuracy, newly, on_grid=step in grid or done)
         return accuracy, done
@@ -317,11 +327,17 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
             state, metrics = programs.train_chunk(state, batch)
             progress.step += chunk
             chunk_losses = np.asarray(metrics["loss"])  # [steps, seeds]
-            if not np.all(np.isfinite(chunk_losses)):
-                bad = np.argwhere(~np.isfinite(chunk_losses))[0]
-                raise NonFiniteLossError(
-                    f"{cell_name} gap {gap}: loss is non-finite at step "
-                    f"{progress.step - chunk + bad[0] + 1} (seed {seeds[bad[1]]})")
+            finite = np.isfinite(chunk_losses)
+            for s in np.flatnonzero(~finite.all(0) & ~progress.diverged):
+                # A diverged seed stays censored; the others train on.
+                first = progress.step - chunk + int(np.argmin(finite[:, s])) + 1
+                progress.diverged[s], progress.diverged_at[s] = True, first
+                logging.warning("%s gap %d: seed %d diverged (non-finite loss) at step %d",
+                                cell_name, gap, seeds[s], first)
+            if progress.diverged.all():
+                raise NonFiniteLossError(f"{cell_name} gap {gap}: every seed's loss is "
+                                         f"non-finite (first at step "
+                                         f"{progress.diverged_at.min()})")
             losses.extend(chunk_losses)
             accuracy, done = evaluate_and_record(state, progress.step, losses)
             if progress.step % study.eval_every == 0:
@@ -349,6 +365,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
         eval_curve=np.swapaxes(np.asarray(progress.eval_curve), 0, 1),
         train_loss=np.swapaxes(np.asarray(progress.train_loss), 0, 1),
         steps_to_solve=progress.steps_to_solve, solved=progress.solved,
+        diverged=progress.diverged, diverged_at=progress.diverged_at,
         stopped_at=np.asarray(progress.step), budget=np.asarray(budget),
         # The key country sits at lag == gap in every by-lag array.
         gap=np.asarray(gap), seeds=np.asarray(seeds), chance=np.asarray(programs.task.chance),
