@@ -19,7 +19,8 @@ TIMING = ("compile_seconds", "train_seconds")
 def tiny_config():
     config = vanishing_config.get_config("small")
     config.study.cells, config.study.gaps, config.study.seeds = ("rnn", "lstm"), (3,), 2
-    config.study.update(eval_every=4, steps_per_call=2, checkpoint_every=4)
+    config.study.update(eval_every=4, steps_per_call=2, checkpoint_every=4, pad_gaps=False,
+                        workers=1)
     config.task.eval_size = 16
     config.model.hidden_size, config.model.embed_size = 8, 8
     config.train.update(steps=12, batch_size=8, learning_rate=1e-2)
@@ -271,3 +272,19 @@ def test_a_point_whose_every_seed_diverges_stops_with_one_error():
     config.train.update(learning_rate=1e4, grad_clip_norm=0.0)
     with pytest.raises(NonFiniteLossError, match="every seed's loss is non-finite"):
         vanishing.train_point(config, "rnn:activation=relu,recurrent_init=identity", 3, [0, 1])
+
+
+def test_padded_gaps_compile_once_per_cell_and_match_unpadded_points(tmp_path):
+    config = tiny_config()
+    config.study.update(gaps=(2, 3), pad_gaps=True, workers=2)  # Two cells at once.
+    runner.run(config, str(tmp_path))
+    padded = load(str(tmp_path), "lstm_gap2.npz")
+    assert float(padded["compile_seconds"]) > 0  # The cell's first gap compiled ...
+    assert float(load(str(tmp_path), "lstm_gap3.npz")["compile_seconds"]) == 0  # ... once.
+    assert padded["grad_norms"].shape == (2, 4, 2 + 5)  # Lags of its own length only.
+    alone = vanishing.train_point(tiny_config(), "lstm", 2, [0, 1])
+    for key in ("grad_norms", "jac_spectral", "jac_frobenius", "eval_curve", "timescales",
+                "singular_values", "train_loss"):
+        np.testing.assert_allclose(padded[key], alone[key], rtol=2e-4, atol=1e-6, err_msg=key)
+    np.testing.assert_array_equal(padded["steps_to_solve"], alone["steps_to_solve"])
+    np.testing.assert_array_equal(padded["measured_steps"], alone["measured_steps"])

@@ -14,6 +14,11 @@ budget, not a length:
     `analysis.measurements` log-spaced steps up to the budget, at the step the
     point stops, and for each seed at its solve step (`solve_*` arrays).
 
+With `study.pad_gaps`, every gap's sequences are padded to the longest gap's
+length (each sequence's `lengths` keep its own end), so one set of compiled
+programs serves all the gaps of a cell: one compile per cell instead of per
+point, for more work per step at the shorter gaps.
+
 Each point is saved as `points/<cell>_gap<gap>.npz` when it finishes; while it
 trains, `checkpoints/<cell>_gap<gap>/` holds an orbax checkpoint of the seeds'
 train state and the measurements so far (every `study.checkpoint_every` steps),
@@ -24,6 +29,7 @@ arrays as an uninterrupted run. Then `report.py` writes `results.json`,
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import json
 import os
@@ -65,6 +71,9 @@ def validate(config) -> None:
         validation.integer("study.gaps[...]", gap)
     validation.integer("study.seeds", study.seeds)
     validation.integer("study.steps_per_call", study.steps_per_call)
+    validation.integer("study.workers", study.workers)
+    if not isinstance(study.pad_gaps, bool):
+        raise ConfigError(f"study.pad_gaps must be True or False, got {study.pad_gaps!r}")
     for key in ("eval_every", "checkpoint_every"):
         validation.integer(f"study.{key}", study[key])
     if study.eval_every % study.steps_per_call:
@@ -117,31 +126,61 @@ def measurement_steps(budget: int, count: int, granularity: int) -> np.ndarray:
     return np.concatenate([[0], steps * granularity])
 
 
-class _Programs:
-    """The compiled programs of one point: init, a chunk of training steps, eval, measure.
+def padded_length(config) -> int | None:
+    """T that every point's sequences are padded to with `study.pad_gaps` (the longest
+    gap's), else None."""
+    if not config.study.pad_gaps:
+        return None
+    task, _ = train.build(point_config(config, config.study.cells[0], max(config.study.gaps)))
+    return task.max_length
 
-    Compiled ahead of time, so that their compile time is measured apart from training.
+
+def pad_time(batch: Batch, length: int | None) -> Batch:
+    """Right-pads every per-step part of `batch` (`[..., B, T]`) to `length` steps with
+    zeros; `lengths` keep each sequence's own end, so the padding is never read."""
+    if length is None:
+        return batch
+    steps = batch.inputs.shape[-1]
+
+    def pad(part):
+        return np.pad(part, [(0, 0)] * (part.ndim - 1) + [(0, length - steps)])
+
+    return batch._replace(**{k: pad(getattr(batch, k))
+                             for k in ("inputs", "targets", "mask", "metric_mask")})
+
+
+class Programs:
+    """The compiled programs of a point: init, a chunk of training steps, eval, measure.
+
+    Compiled ahead of time, so that their compile time is measured apart from
+    training. They depend on the point's shapes only, so with `study.pad_gaps` one
+    `Programs` serves every gap of a cell (`train_point(..., programs=...)`).
     """
 
-    def __init__(self, point, seeds, make_chunk, analysis_batch, eval_batch):
+    def __init__(self, point, seeds, example_chunk: Batch, analysis_batch: Batch,
+                 eval_batch: Batch):
         task, cell = train.build(point)
         model = train.create_model(point, task, cell)
         tx, schedule = train.build_optimizer(point.train)
-        self.cell, self.task = cell, task
+        self.cell, self.chance = cell, task.chance
+        self.shapes = (example_chunk.inputs.shape, analysis_batch.inputs.shape,
+                       eval_batch.inputs.shape)
         started = time.perf_counter()
-        init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
         seed_array = jnp.asarray(seeds)
-        # The fresh state, and the structure a checkpoint is restored into.
-        self.template = init.lower(seed_array).compile()(seed_array)
+        init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
+        init = init.lower(seed_array).compile()
+        # A fresh state for every point: training donates (deletes) the one it is given.
+        self.init = lambda: init(seed_array)
+        template = self.init()
         step = jax.vmap(functools.partial(train.train_step, model=model, tx=tx,
                                           schedule=schedule))
         chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches),
                         donate_argnums=0)
-        self.train_chunk = chunk.lower(self.template, make_chunk(0)).compile()
+        self.train_chunk = chunk.lower(template, example_chunk).compile()
         evaluate = jax.jit(jax.vmap(functools.partial(train.eval_step, model=model), (0, None)))
-        self.evaluate = evaluate.lower(self.template.params, eval_batch).compile()
+        self.evaluate = evaluate.lower(template.params, eval_batch).compile()
         self.measure = measure.measure_seeds.lower(
-            self.template.params, analysis_batch, cell=cell,
+            template.params, analysis_batch, cell=cell,
             jacobian_examples=point.analysis.jacobian_examples,
             power_iterations=point.analysis.power_iterations).compile()
         self.compile_seconds = time.perf_counter() - started
@@ -238,7 +277,8 @@ def _stack(batches) -> Batch:
 
 
 def train_point(config, cell_name: str, gap: int, seeds: list[int],
-                checkpoint_dir: str | None = None) -> dict[str, np.ndarray]:
+                checkpoint_dir: str | None = None,
+                programs: Programs | None = None) -> dict[str, np.ndarray]:
     """Trains every seed of one (cell, gap) point until solved or out of budget.
 
     Args:
@@ -247,6 +287,9 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
       seeds: trained in parallel (vmapped).
       checkpoint_dir: if given, the point checkpoints there every
         `study.checkpoint_every` steps and resumes from the checkpoint it finds.
+      programs: compiled for another gap of the same cell and padded length
+        (`study.pad_gaps`); compiled here when None. Its `compile_seconds` are
+        counted in the point that compiled it, 0 in the points that reuse it.
 
     Returns:
       The point's arrays (see the module docstrings of this file and `measure.py`):
@@ -262,21 +305,31 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     study, analysis = point.study, point.analysis
     budget, chunk, batch_size = point.train.steps, study.steps_per_call, point.train.batch_size
     task, _ = train.build(point)
+    length = padded_length(point)
+    steps = task.max_length  # Lags 0..steps-1 of this gap's sequences are measured.
 
     def make_chunk(index):
         steps = range(index * chunk, (index + 1) * chunk)
-        return _stack([_stack([task.batch(s, i, batch_size) for s in seeds]) for i in steps])
+        return pad_time(_stack([_stack([task.batch(s, i, batch_size) for s in seeds])
+                                for i in steps]), length)
 
-    eval_batch = task.eval_batch(config.seed)
+    eval_batch = pad_time(task.eval_batch(config.seed), length)
     analysis_batch = Batch(*(part[:analysis.examples] for part in eval_batch))
-    programs = _Programs(point, seeds, make_chunk, analysis_batch, eval_batch)
+    compile_seconds = 0.0
+    if programs is None:
+        programs = Programs(point, seeds, make_chunk(0), analysis_batch, eval_batch)
+        compile_seconds = programs.compile_seconds
+    elif programs.shapes != (make_chunk(0).inputs.shape, analysis_batch.inputs.shape,
+                             eval_batch.inputs.shape):
+        raise ValueError(f"programs compiled for shapes {programs.shapes} cannot train "
+                         f"{cell_name} gap {gap}")
     cell = programs.cell
     grid = set(measurement_steps(budget, analysis.measurements, chunk).tolist())
     checkpoints = None if checkpoint_dir is None else _Checkpoints(checkpoint_dir)
-    restored = None if checkpoints is None else checkpoints.restore(
-        programs.template, len(seeds), budget)
+    state = programs.init()
+    restored = None if checkpoints is None else checkpoints.restore(state, len(seeds), budget)
     if restored is None:
-        state, progress = programs.template, _Progress(len(seeds), budget)
+        progress = _Progress(len(seeds), budget)
     else:
         state, progress = restored
         logging.info("%s gap %d: resumed at step %d", cell_name, gap, progress.step)
@@ -286,7 +339,8 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
         return np.asarray(programs.evaluate(state.params, eval_batch)["eval_answer_accuracy"])
 
     def record(state, step, accuracy, newly_solved, on_grid):
-        measured = jax.device_get(programs.measure(state.params, analysis_batch))
+        measured = {k: v[..., :steps] if k in measure.BY_LAG else v for k, v in
+                    jax.device_get(programs.measure(state.params, analysis_batch)).items()}
         if not progress.solve:
             progress.solve = {k: np.full_like(measured[k], np.nan) for k in measure.BY_LAG}
         for k in measure.BY_LAG:
@@ -368,9 +422,9 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
         diverged=progress.diverged, diverged_at=progress.diverged_at,
         stopped_at=np.asarray(progress.step), budget=np.asarray(budget),
         # The key country sits at lag == gap in every by-lag array.
-        gap=np.asarray(gap), seeds=np.asarray(seeds), chance=np.asarray(programs.task.chance),
+        gap=np.asarray(gap), seeds=np.asarray(seeds), chance=np.asarray(programs.chance),
         matrix_names=measure.matrix_names(cell, state.params["recurrent"]["cell"]),
-        compile_seconds=np.asarray(programs.compile_seconds),
+        compile_seconds=np.asarray(compile_seconds),
         train_seconds=np.asarray(progress.train_seconds))
     return arrays
 
@@ -380,27 +434,69 @@ def checkpoint_dir(workdir: str, cell: str, gap: int) -> str:
     return os.path.join(workdir, "checkpoints", f"{models.cell_slug(cell)}_gap{gap}")
 
 
+def _programs_for(config, cell: str, seeds: list[int]) -> Programs:
+    """The programs every gap of `cell` shares when padded to the longest gap."""
+    point = point_config(config, cell, max(config.study.gaps))
+    task, _ = train.build(point)
+    chunk, batch_size = point.study.steps_per_call, point.train.batch_size
+    example = _stack([_stack([task.batch(s, i, batch_size) for s in seeds])
+                      for i in range(chunk)])
+    eval_batch = task.eval_batch(config.seed)
+    analysis_batch = Batch(*(part[:point.analysis.examples] for part in eval_batch))
+    return Programs(point, seeds, example, analysis_batch, eval_batch)
+
+
+def _train_and_save(config, workdir: str, points: list[tuple[str, int]], seeds) -> None:
+    """Trains `points` (missing ones, in order) and saves each as it finishes; with
+    `study.pad_gaps` they are gaps of one cell and share its compiled programs."""
+    programs = None
+    for cell, gap in points:
+        path, directory = report.point_path(workdir, cell, gap), checkpoint_dir(workdir, cell, gap)
+        compiled_here = programs is None and config.study.pad_gaps
+        if compiled_here:
+            programs = _programs_for(config, cell, seeds)
+        arrays = train_point(config, cell, gap, seeds, checkpoint_dir=directory,
+                             programs=programs)
+        if compiled_here:
+            arrays["compile_seconds"] = np.asarray(programs.compile_seconds)
+        save_arrays(path, arrays)
+        shutil.rmtree(directory, ignore_errors=True)
+        logging.info("%s gap %d: steps to solve %s (budget %d), compile %.1f s, "
+                     "training %.1f s", cell, gap, arrays["steps_to_solve"].tolist(),
+                     config.train.steps, arrays["compile_seconds"], arrays["train_seconds"])
+
+
 def run_study(config, workdir: str, command: str | None = None) -> dict:
-    """Runs every missing (cell, gap) point, then writes results, report and plots."""
+    """Runs every missing (cell, gap) point, then writes results, report and plots.
+
+    Points run `study.workers` at a time (threads: each compiled program runs on
+    the cores XLA gives it, and small programs leave some idle)."""
     validation.validate_training(config)
     validate(config)
     train.prepare_workdir(config, workdir)
     os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
     train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
     seeds = seeds_of(config)
+    jobs = []  # One per cell with study.pad_gaps (its gaps share programs), else per point.
     for cell in config.study.cells:
+        missing = []
         for gap in config.study.gaps:
             path = report.point_path(workdir, cell, gap)
             if os.path.exists(path):
                 logging.info("%s gap %d: already done (%s)", cell, gap, path)
-                continue
-            directory = checkpoint_dir(workdir, cell, gap)
-            arrays = train_point(config, cell, gap, seeds, checkpoint_dir=directory)
-            save_arrays(path, arrays)
-            shutil.rmtree(directory, ignore_errors=True)
-            logging.info("%s gap %d: steps to solve %s (budget %d), compile %.1f s, "
-                         "training %.1f s", cell, gap, arrays["steps_to_solve"].tolist(),
-                         config.train.steps, arrays["compile_seconds"], arrays["train_seconds"])
+            else:
+                missing.append((cell, gap))
+        jobs += [missing] if config.study.pad_gaps else [[p] for p in missing]
+    jobs = [job for job in jobs if job]
+    with concurrent.futures.ThreadPoolExecutor(config.study.workers) as pool:
+        futures = [pool.submit(_train_and_save, config, workdir, job, seeds) for job in jobs]
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     checkpoints = os.path.join(workdir, "checkpoints")
     if os.path.isdir(checkpoints) and not os.listdir(checkpoints):
         os.rmdir(checkpoints)
