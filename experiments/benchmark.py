@@ -346,6 +346,7 @@ def _validate(config):
                           "empty; give a shape 'B,T,I,H' or set profile_cells=()")
     for variant in config.variants:
         validation.choice("variants[...]", variant, VARIANTS)
+    validation.integer("study_step_gap", config.study_step_gap, minimum=0)
     for peer in config.peers:
         validation.choice("peers[...]", peer, PEERS)
     validation.integer("scan_batch", config.scan_batch)
@@ -507,6 +508,23 @@ def _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, pro
     return "\n".join(lines) + "\n"
 
 
+def _study_markdown(rows) -> str:
+    if not rows:
+        return ""
+    lines = ["", "The vanishing study's training step: three seeds of the LSTM (H = 64, batch 32 "
+             "each) at one gap, vmapped in one program, against PyTorch's `nn.LSTM` training "
+             "the same three seeds one after another on the same batches (in its own "
+             "process; `experiments/vanishing/step_benchmark.py`):", "",
+             "| gap | T | ours (ms per 3-seed step) | PyTorch (ms) | speed-up | compile per "
+             "point (s) |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        torch_ms = r.get("torch_ms_per_step")
+        lines.append(f"| {r['gap']} | {r['T']} | {r['ours_ms_per_step']:.2f} "
+                     f"| {_fmt(torch_ms, '.2f')} | {_fmt(r.get('speedup_over_torch'), '.2f')}x "
+                     f"| {r['compile_s']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 def run(config, workdir: str, command: str | None = None) -> dict:
     shapes = _validate(config)
     if os.path.exists(workdir) and not os.path.isdir(workdir):
@@ -528,6 +546,12 @@ def run(config, workdir: str, command: str | None = None) -> dict:
                   f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
             scan_rows.append(row)
     profiles = [measure_profile(name, shapes[0], config.seed) for name in config.profile_cells]
+    study_rows = []
+    if config.study_step_gap:
+        from experiments.vanishing import step_benchmark
+        study_rows.append(step_benchmark.measure(config.study_step_gap))
+        print(f"study step (3 seeds, gap {config.study_step_gap}): "
+              f"{study_rows[-1]['ours_ms_per_step']:.2f} ms")
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                f"JAX {jax.__version__} on {jax.devices()[0].platform}")
     if torch_info is not None:
@@ -536,9 +560,9 @@ def run(config, workdir: str, command: str | None = None) -> dict:
     command = command or "python launch.py --config=experiments/configs/benchmark.py"
     results = {"machine": machine, "command": command, "notes": notes, "rows": rows,
                "speedups": summary, "state_grads": grads_rows, "scan_rows": scan_rows,
-               "profiles": profiles}
+               "profiles": profiles, "study_step": study_rows}
     text = _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, profiles,
-                     config)
+                     config) + _study_markdown(study_rows)
     os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, "benchmark.md"), "w") as f:
         f.write(text)

@@ -47,8 +47,9 @@ def get_config(variant: str = "full"):
     # Pad every gap to the longest so each cell compiles once (not once per gap). It pays
     # when compiling costs more than the padded steps: short budgets and short gaps.
     config.study.pad_gaps = False
-    # Points trained at once (threads). XLA:CPU runs a small program's loop on one core, so
-    # two points keep two cores busy: about 1.4x the points per hour of one at a time.
+    # Points trained at once, each in a process of its own. XLA:CPU runs a small program's
+    # loop on one core, so two keep two cores busy: two LSTM and RNN points of 400 steps took
+    # 60 s side by side, 104 s one after the other.
     config.study.workers = 2
 
     config.analysis = ml_collections.ConfigDict()

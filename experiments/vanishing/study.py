@@ -32,6 +32,8 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import json
+import logging as pylogging
+import multiprocessing
 import os
 import shutil
 import time
@@ -272,7 +274,8 @@ def save_arrays(path: str, arrays: dict) -> None:
     os.replace(tmp, path)
 
 
-def _stack(batches) -> Batch:
+def stack_batches(batches) -> Batch:
+    """Batches stacked along a new leading axis (seeds, or steps of a chunk)."""
     return Batch(*(np.stack(parts) for parts in zip(*batches, strict=True)))
 
 
@@ -310,7 +313,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
 
     def make_chunk(index):
         steps = range(index * chunk, (index + 1) * chunk)
-        return pad_time(_stack([_stack([task.batch(s, i, batch_size) for s in seeds])
+        return pad_time(stack_batches([stack_batches([task.batch(s, i, batch_size) for s in seeds])
                                 for i in steps]), length)
 
     eval_batch = pad_time(task.eval_batch(config.seed), length)
@@ -439,7 +442,7 @@ def _programs_for(config, cell: str, seeds: list[int]) -> Programs:
     point = point_config(config, cell, max(config.study.gaps))
     task, _ = train.build(point)
     chunk, batch_size = point.study.steps_per_call, point.train.batch_size
-    example = _stack([_stack([task.batch(s, i, batch_size) for s in seeds])
+    example = stack_batches([stack_batches([task.batch(s, i, batch_size) for s in seeds])
                       for i in range(chunk)])
     eval_batch = task.eval_batch(config.seed)
     analysis_batch = Batch(*(part[:point.analysis.examples] for part in eval_batch))
@@ -466,11 +469,40 @@ def _train_and_save(config, workdir: str, points: list[tuple[str, int]], seeds) 
                      config.train.steps, arrays["compile_seconds"], arrays["train_seconds"])
 
 
+def _worker_init(verbosity: int) -> None:
+    """A worker process logs this project's INFO lines, not orbax's."""
+    logging.set_verbosity(verbosity)
+    quiet = pylogging.Filter()
+    quiet.filter = lambda r: r.levelno >= pylogging.WARNING or "orbax" not in r.pathname
+    for handler in pylogging.getLogger().handlers:
+        handler.addFilter(quiet)
+
+
+def _run_in_processes(config, workdir: str, jobs, seeds) -> None:
+    """Runs `jobs` in `study.workers` fresh processes (spawned: each with its own JAX).
+
+    Processes, not threads: two XLA:CPU programs run from two threads of one process
+    share its thread pool, and on two cores the study's measurement program deadlocked
+    that way."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(
+            config.study.workers, mp_context=context, initializer=_worker_init,
+            initargs=(logging.get_verbosity(),)) as pool:
+        futures = [pool.submit(_train_and_save, config, workdir, job, seeds) for job in jobs]
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
 def run_study(config, workdir: str, command: str | None = None) -> dict:
     """Runs every missing (cell, gap) point, then writes results, report and plots.
 
-    Points run `study.workers` at a time (threads: each compiled program runs on
-    the cores XLA gives it, and small programs leave some idle)."""
+    Points run `study.workers` at a time, each worker a process of its own: XLA:CPU
+    runs a small program's loop on one core, so two keep two cores busy."""
     validation.validate_training(config)
     validate(config)
     train.prepare_workdir(config, workdir)
@@ -488,15 +520,11 @@ def run_study(config, workdir: str, command: str | None = None) -> dict:
                 missing.append((cell, gap))
         jobs += [missing] if config.study.pad_gaps else [[p] for p in missing]
     jobs = [job for job in jobs if job]
-    with concurrent.futures.ThreadPoolExecutor(config.study.workers) as pool:
-        futures = [pool.submit(_train_and_save, config, workdir, job, seeds) for job in jobs]
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                future.result()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    if config.study.workers == 1 or len(jobs) == 1:
+        for job in jobs:
+            _train_and_save(config, workdir, job, seeds)
+    else:
+        _run_in_processes(config, workdir, jobs, seeds)
     checkpoints = os.path.join(workdir, "checkpoints")
     if os.path.isdir(checkpoints) and not os.listdir(checkpoints):
         os.rmdir(checkpoints)

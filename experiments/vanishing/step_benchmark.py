@@ -1,0 +1,142 @@
+"""The study's training step, timed against PyTorch (a row of experiments/benchmark.py).
+
+Ours: the compiled program the study trains with (`study.Programs.train_chunk`), three
+seeds vmapped, `study.steps_per_call` steps per call, at one gap of the small study's
+config. PyTorch: the same model (embedding, `nn.LSTM`, linear readout, the loss on the
+answer, Adam with global-norm clipping) for the same three seeds one after another, on
+the same batches, in a process of its own with PyTorch's default threads. Both are
+timed per call of `steps_per_call` steps after a warm-up; batches are made beforehand
+and not timed. The row reports milliseconds per 3-seed step and the compile time of
+the study's programs for one point.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import jax
+import numpy as np
+
+from experiments import train
+from experiments.configs import vanishing as vanishing_config
+from experiments.tasks import Batch
+from experiments.vanishing import study
+
+
+def step_config(gap: int):
+    """The small study's config at one gap, unpadded (the point's own shapes)."""
+    config = vanishing_config.get_config("small")
+    config.study.pad_gaps = False
+    return study.point_config(config, "lstm", gap)
+
+
+def _batches(config, seeds, calls: int) -> list[Batch]:
+    """`calls` chunks of `[steps_per_call, seeds, ...]` batches, as the study makes them."""
+    task, _ = train.build(config)
+    chunk, batch_size = config.study.steps_per_call, config.train.batch_size
+    return [study.stack_batches([study.stack_batches([task.batch(s, i, batch_size)
+                                                      for s in seeds])
+                                 for i in range(c * chunk, (c + 1) * chunk)])
+            for c in range(calls)]
+
+
+def time_ours(gap: int, seeds, calls: int) -> dict:
+    config = step_config(gap)
+    batches = _batches(config, seeds, calls + 1)
+    task, _ = train.build(config)
+    eval_batch = task.eval_batch(config.seed)
+    analysis_batch = Batch(*(part[:config.analysis.examples] for part in eval_batch))
+    programs = study.Programs(config, seeds, batches[0], analysis_batch, eval_batch)
+    state = programs.init()
+    state, metrics = programs.train_chunk(state, batches[0])  # Warm-up.
+    jax.block_until_ready(metrics)
+    times = []
+    for batch in batches[1:]:
+        start = time.perf_counter()
+        state, metrics = programs.train_chunk(state, batch)
+        jax.block_until_ready(metrics)
+        times.append(time.perf_counter() - start)
+    steps = config.study.steps_per_call
+    return {"ms_per_step": 1e3 * float(np.median(times)) / steps,
+            "compile_s": programs.compile_seconds, "T": batches[0].inputs.shape[-1]}
+
+
+def _torch_worker(gap: int, seeds, calls: int, queue) -> None:
+    import torch
+
+    config = step_config(gap)
+    task, _ = train.build(config)
+    batches = _batches(config, seeds, calls + 1)
+    hidden, embed = config.model.hidden_size, config.model.embed_size
+    models, optimizers = [], []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        model = torch.nn.ModuleDict({
+            "embed": torch.nn.Embedding(task.vocab_size, embed),
+            "lstm": torch.nn.LSTM(embed, hidden, batch_first=True),
+            "readout": torch.nn.Linear(hidden, task.output_size)})
+        models.append(model)
+        optimizers.append(torch.optim.Adam(model.parameters(), lr=config.train.learning_rate))
+    clip = config.train.grad_clip_norm
+
+    def step(model, optimizer, inputs, targets, answer):
+        optimizer.zero_grad()
+        ys, _ = model["lstm"](model["embed"](inputs))
+        rows = torch.arange(len(answer))
+        logits = model["readout"](ys[rows, answer])
+        loss = torch.nn.functional.cross_entropy(logits, targets[rows, answer])
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        return loss
+
+    chunks = []
+    for batch in batches:  # [steps, seeds, B, T] -> per step and seed tensors.
+        chunks.append([[(torch.from_numpy(batch.inputs[i, s]).long(),
+                         torch.from_numpy(batch.targets[i, s]).long(),
+                         torch.from_numpy(batch.lengths[i, s] - 1).long())
+                        for s in range(len(seeds))] for i in range(len(batch.inputs))])
+
+    def run(chunk):
+        for per_seed in chunk:
+            for s, (inputs, targets, answer) in enumerate(per_seed):
+                step(models[s], optimizers[s], inputs, targets, answer)
+
+    run(chunks[0])
+    times = []
+    for chunk in chunks[1:]:
+        start = time.perf_counter()
+        run(chunk)
+        times.append(time.perf_counter() - start)
+    queue.put({"ms_per_step": 1e3 * float(np.median(times)) / len(chunks[0]),
+               "version": torch.__version__, "threads": torch.get_num_threads()})
+
+
+def time_torch(gap: int, seeds, calls: int) -> dict | None:
+    """PyTorch's row, from a spawned process; None when PyTorch is not installed."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return None
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_torch_worker, args=(gap, list(seeds), calls, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def measure(gap: int = 16, calls: int = 8) -> dict:
+    """The benchmark row: ours and PyTorch's ms per 3-seed step, their ratio, compile time."""
+    seeds = study.seeds_of(step_config(gap))
+    ours = time_ours(gap, seeds, calls)
+    torch_row = time_torch(gap, seeds, calls)
+    row = {"gap": gap, "seeds": len(seeds), "T": ours["T"],
+           "ours_ms_per_step": ours["ms_per_step"], "compile_s": ours["compile_s"]}
+    if torch_row is not None:
+        row.update(torch_ms_per_step=torch_row["ms_per_step"],
+                   speedup_over_torch=torch_row["ms_per_step"] / ours["ms_per_step"],
+                   torch_version=torch_row["version"], torch_threads=torch_row["threads"])
+    return row
