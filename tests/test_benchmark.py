@@ -17,6 +17,7 @@ def test_benchmark_writes_tables(tmp_path):
     config.state_grads_cells = config.profile_cells = ("lstm",)
     config.scan_cells, config.scan_lengths, config.scan_batch = ("mingru",), (16,), 2
     config.scan_width, config.scan_repeats = 4, 2
+    config.study_step_gap = 0  # Timed in its own test below.
     results = runner.run(config, str(tmp_path), command="python launch.py (test)")
     names = [(r["cell"], r["implementation"]) for r in results["rows"]]
     assert names == [
@@ -117,3 +118,19 @@ def test_profile_puts_each_op_in_the_innermost_loop_that_ran_it():
     table = "\n".join(op_profile.markdown("t", {"traced_ms": 1.0, **summary}, top=1))
     assert "| **loop `outer`** (while, 2 iterations) | | | | **0.0** | |" in table
     assert "| outside loops | `copy.2` | - | 1 | 0.00 | 1.0 |" in table
+
+
+def test_study_step_row_times_the_study_program_and_pytorch_if_installed():
+    from experiments.vanishing import step_benchmark
+    row = step_benchmark.measure(gap=2, calls=1)
+    assert row["T"] == 2 + 5 and row["seeds"] == 3
+    assert row["ours_ms_per_step"] > 0 and row["compile_s"] > 0
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        assert "torch_ms_per_step" not in row
+    else:
+        assert row["speedup_over_torch"] == pytest.approx(
+            row["torch_ms_per_step"] / row["ours_ms_per_step"])
+    text = benchmark._study_markdown([row])
+    assert "| 2 | 7 |" in text
