@@ -30,12 +30,14 @@ arrays as an uninterrupted run. Then `report.py` writes `results.json`,
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import functools
 import json
 import logging as pylogging
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 
 import jax
@@ -470,7 +472,16 @@ def _train_and_save(config, workdir: str, points: list[tuple[str, int]], seeds) 
 
 
 def _worker_init(verbosity: int) -> None:
-    """A worker process logs this project's INFO lines, not orbax's."""
+    """A worker process ends with the study's process (Linux; elsewhere it finishes its
+    point first) and logs this project's INFO lines, not orbax's."""
+    try:
+        ctypes.CDLL(None).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        pass
+    # One worker of this study once hung for good at a step-0 evaluation, every XLA thread
+    # asleep; dispatching synchronously (the calls here are long: a chunk of steps, a
+    # measurement) keeps every execution finished before the next is queued.
+    jax.config.update("jax_cpu_enable_async_dispatch", False)
     logging.set_verbosity(verbosity)
     quiet = pylogging.Filter()
     quiet.filter = lambda r: r.levelno >= pylogging.WARNING or "orbax" not in r.pathname
@@ -483,11 +494,11 @@ def _run_in_processes(config, workdir: str, jobs, seeds) -> None:
 
     Processes, not threads: two XLA:CPU programs run from two threads of one process
     share its thread pool, and on two cores the study's measurement program deadlocked
-    that way."""
+    that way. Each job gets a fresh process (`max_tasks_per_child=1`)."""
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(
             config.study.workers, mp_context=context, initializer=_worker_init,
-            initargs=(logging.get_verbosity(),)) as pool:
+            initargs=(logging.get_verbosity(),), max_tasks_per_child=1) as pool:
         futures = [pool.submit(_train_and_save, config, workdir, job, seeds) for job in jobs]
         try:
             for future in concurrent.futures.as_completed(futures):
