@@ -12,14 +12,16 @@ RUFF := $(PY) -m ruff check --select E,F,W,I,B,UP --ignore E741 --line-length 10
 
 .PHONY: run test lint demo benchmarks performance clean
 
-# A small version of the vanishing-gradient study (RNN, LSTM and chrono-initialised LSTM on
-# the Italy task at gaps 4-32, three seeds each), then the headline plot copied for the README.
-# Running it again resumes at the first unfinished point and redraws the outputs.
+# A small version of the vanishing-gradient study (RNN, LSTM, GRU and chrono-initialised LSTM
+# on the Italy task at gaps 4-32, three seeds each, until solved or 3000 steps), then the
+# headline plots copied for the README. Running it again resumes where it stopped (inside
+# a point, from its checkpoint) and redraws the outputs.
 STUDY := runs/vanishing-small
 run: $(RUN_STAMP)
 	$(PY) launch.py --config=experiments/configs/vanishing.py:small --workdir=$(STUDY)
 	mkdir -p docs/images
-	cp $(STUDY)/plots/gradient_norms.png $(STUDY)/plots/accuracy_vs_gap.png docs/images/
+	cp $(STUDY)/plots/steps_to_solve.png $(STUDY)/plots/key_gradient_vs_steps.png \
+		$(STUDY)/plots/gradient_norms.png $(STUDY)/plots/accuracy_vs_gap.png docs/images/
 
 demo: $(RUN_STAMP)
 	$(PY) -m experiments.demo

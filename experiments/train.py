@@ -177,7 +177,8 @@ def prepare_workdir(config, workdir: str) -> None:
         with open(saved_path) as f:
             saved = json.load(f)
         current = json.loads(config.to_json())
-        differ = sorted(_diff_keys(saved, current) - {"train.steps"})
+        # The budget may grow; how many workers a study uses changes no result.
+        differ = sorted(_diff_keys(saved, current) - {"train.steps", "study.workers"})
         if differ:
             raise ConfigError(
                 f"workdir {workdir!r} holds a run with a different config ({', '.join(differ)} "

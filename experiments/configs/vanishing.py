@@ -47,10 +47,11 @@ def get_config(variant: str = "full"):
     # Pad every gap to the longest so each cell compiles once (not once per gap). It pays
     # when compiling costs more than the padded steps: short budgets and short gaps.
     config.study.pad_gaps = False
-    # Points trained at once, each in a process of its own. XLA:CPU runs a small program's
-    # loop on one core, so two keep two cores busy: two LSTM and RNN points of 400 steps took
-    # 60 s side by side, 104 s one after the other.
-    config.study.workers = 2
+    # Points trained at once, each in a process of its own (it may differ when a study
+    # resumes). XLA:CPU runs a small program's loop on one core, so two keep two cores busy:
+    # two LSTM and RNN points of 400 steps took 60 s side by side, 104 s one after the other.
+    # 1 by default: twice a worker process hung for good (every XLA thread asleep) here.
+    config.study.workers = 1
 
     config.analysis = ml_collections.ConfigDict()
     # Log-spaced measured steps up to the budget (multiples of study.steps_per_call), plus

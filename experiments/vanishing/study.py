@@ -173,13 +173,14 @@ class Programs:
         seed_array = jnp.asarray(seeds)
         init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
         init = init.lower(seed_array).compile()
-        # A fresh state for every point: training donates (deletes) the one it is given.
+        # A fresh state for every point. Training does not donate its state: the study's
+        # processes hung for good, every XLA thread asleep, when the init program was called
+        # again after a chunk had been given (donated) the state it returned before.
         self.init = lambda: init(seed_array)
         template = self.init()
         step = jax.vmap(functools.partial(train.train_step, model=model, tx=tx,
                                           schedule=schedule))
-        chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches),
-                        donate_argnums=0)
+        chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches))
         self.train_chunk = chunk.lower(template, example_chunk).compile()
         evaluate = jax.jit(jax.vmap(functools.partial(train.eval_step, model=model), (0, None)))
         self.evaluate = evaluate.lower(template.params, eval_batch).compile()
