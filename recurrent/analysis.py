@@ -180,9 +180,6 @@ def _unflatten_state(vector, like):
     return jax.tree_util.tree_unflatten(tree, jnp.split(vector, sizes, axis=-1))
 
 
-_PROBE_BATCH = 64  # Frobenius probes per VJP pass in `jacobian_norms` (bounds its memory).
-
-
 class JacobianNorms(NamedTuple):
     """Norms of J_t = ds_{T'}/ds_t per example and step, `[B, T]` each."""
 
@@ -276,9 +273,8 @@ def jacobian_norms(cell, params, xs, carry=None, lengths=None, *, num_iterations
     else:
         probes = jax.random.normal(key_probes, (num_probes,) + flat_zero.shape, flat_zero.dtype)
         scale = 1.0 / num_probes
-    # Probes in vmapped batches: one VJP pass over time serves a whole batch of them.
     squares = jax.lax.map(lambda w: jnp.sum(jnp.square(jnp.abs(apply_transpose(w))), -1),
-                          probes, batch_size=min(len(probes), _PROBE_BATCH))
+                          probes)
     frobenius = jnp.sqrt(scale * jnp.sum(squares, 0))
     return JacobianNorms(spectral=spectral.T, frobenius=frobenius.T)
 

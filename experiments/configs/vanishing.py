@@ -68,4 +68,7 @@ def get_config(variant: str = "full"):
         config.study.gaps = (4, 8, 16, 32)
         config.train.steps = 3000
         config.study.pad_gaps = True
+        # The Jacobian-product norms cost most of a measurement (power iteration: O(T^2)
+        # JVPs per round); two examples halve that for the quick study.
+        config.analysis.jacobian_examples = 2
     return config
