@@ -10,7 +10,7 @@ from experiments import plots, runner, vanishing
 from experiments.configs import vanishing as vanishing_config
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.vanishing import plots as study_plots
-from experiments.vanishing import report, study
+from experiments.vanishing import progress, report
 from recurrent import analysis
 
 TIMING = ("compile_seconds", "train_seconds")
@@ -141,21 +141,21 @@ class Preempted(Exception):
 def test_resume_inside_a_point_gives_the_uninterrupted_arrays(study_run, tmp_path,
                                                               monkeypatch):
     directory = str(tmp_path / "checkpoint")
-    save = study._Checkpoints.save
+    save = progress.Checkpoints.save
     saved = []
 
-    def save_then_stop(self, state, progress):
-        save(self, state, progress)
-        saved.append(progress.step)
+    def save_then_stop(self, state, point_progress):
+        save(self, state, point_progress)
+        saved.append(point_progress.step)
         raise Preempted
 
-    monkeypatch.setattr(study._Checkpoints, "save", save_then_stop)
+    monkeypatch.setattr(progress.Checkpoints, "save", save_then_stop)
     with pytest.raises(Preempted):
         vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
     assert saved == [4]
-    monkeypatch.setattr(study._Checkpoints, "save", save)
-    with np.load(os.path.join(directory, "progress.npz")) as progress:
-        assert int(progress["step"]) == 4
+    monkeypatch.setattr(progress.Checkpoints, "save", save)
+    with np.load(os.path.join(directory, "progress.npz")) as saved_progress:
+        assert int(saved_progress["step"]) == 4
     resumed = vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
     assert_same_arrays(resumed, load(study_run[0], "lstm_gap3.npz"))
 

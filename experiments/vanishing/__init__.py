@@ -1,23 +1,20 @@
 """The vanishing-gradient study: learning time against gap, and the gradients that explain it.
 
   study.py    the driver: trains each (cell, gap) point until solved or out of budget
+  points.py   one point's config, measured steps, padded batches and compiled programs
+  progress.py what a training point has recorded, and its checkpoint
   measure.py  the gradient measurements of every seed of a point, in one program
   report.py   results.json and report.md from the saved arrays
   plots.py    the figures, from the saved arrays alone
+  step_benchmark.py  the study's training step against PyTorch (a benchmark row)
 
 Config: experiments/configs/vanishing.py. Redraw a study's outputs with
 `python -m experiments.plots WORKDIR`.
 """
 
+from experiments.vanishing.points import measurement_steps, point_config, seeds_of
 from experiments.vanishing.report import load_points, point_path, summarize, write_outputs
-from experiments.vanishing.study import (
-    measurement_steps,
-    point_config,
-    run_study,
-    seeds_of,
-    train_point,
-    validate,
-)
+from experiments.vanishing.study import run_study, train_point, validate
 
 __all__ = ["load_points", "measurement_steps", "point_config", "point_path", "run_study",
            "seeds_of", "summarize", "train_point", "validate", "write_outputs"]

@@ -1,6 +1,6 @@
 """The study's training step, timed against PyTorch (a row of experiments/benchmark.py).
 
-Ours: the compiled program the study trains with (`study.Programs.train_chunk`), three
+Ours: the compiled program the study trains with (`points.Programs.train_chunk`), three
 seeds vmapped, `study.steps_per_call` steps per call, at one gap of the small study's
 config. PyTorch: the same model (embedding, `nn.LSTM`, linear readout, the loss on the
 answer, Adam with global-norm clipping) for the same three seeds one after another, on
@@ -21,21 +21,21 @@ import numpy as np
 from experiments import train
 from experiments.configs import vanishing as vanishing_config
 from experiments.tasks import Batch
-from experiments.vanishing import study
+from experiments.vanishing import points
 
 
 def step_config(gap: int):
     """The small study's config at one gap, unpadded (the point's own shapes)."""
     config = vanishing_config.get_config("small")
     config.study.pad_gaps = False
-    return study.point_config(config, "lstm", gap)
+    return points.point_config(config, "lstm", gap)
 
 
 def _batches(config, seeds, calls: int) -> list[Batch]:
     """`calls` chunks of `[steps_per_call, seeds, ...]` batches, as the study makes them."""
     task, _ = train.build(config)
     chunk, batch_size = config.study.steps_per_call, config.train.batch_size
-    return [study.stack_batches([study.stack_batches([task.batch(s, i, batch_size)
+    return [points.stack_batches([points.stack_batches([task.batch(s, i, batch_size)
                                                       for s in seeds])
                                  for i in range(c * chunk, (c + 1) * chunk)])
             for c in range(calls)]
@@ -47,7 +47,7 @@ def time_ours(gap: int, seeds, calls: int) -> dict:
     task, _ = train.build(config)
     eval_batch = task.eval_batch(config.seed)
     analysis_batch = Batch(*(part[:config.analysis.examples] for part in eval_batch))
-    programs = study.Programs(config, seeds, batches[0], analysis_batch, eval_batch)
+    programs = points.Programs(config, seeds, batches[0], analysis_batch, eval_batch)
     state = programs.init()
     state, metrics = programs.train_chunk(state, batches[0])  # Warm-up.
     jax.block_until_ready(metrics)
@@ -130,7 +130,7 @@ def time_torch(gap: int, seeds, calls: int) -> dict | None:
 
 def measure(gap: int = 16, calls: int = 8) -> dict:
     """The benchmark row: ours and PyTorch's ms per 3-seed step, their ratio, compile time."""
-    seeds = study.seeds_of(step_config(gap))
+    seeds = points.seeds_of(step_config(gap))
     ours = time_ours(gap, seeds, calls)
     torch_row = time_torch(gap, seeds, calls)
     row = {"gap": gap, "seeds": len(seeds), "T": ours["T"],

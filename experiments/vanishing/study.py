@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import ctypes
-import functools
 import json
 import logging as pylogging
 import multiprocessing
@@ -41,20 +40,15 @@ import signal
 import time
 
 import jax
-import jax.numpy as jnp
-import ml_collections
 import numpy as np
-import orbax.checkpoint as ocp
 from absl import logging
 
 import recurrent as rec
 from experiments import models, train, validation
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.tasks import Batch
-from experiments.vanishing import measure, report
-
-# Recorded at every measured step: by-lag norms, timescales, spectra, accuracy.
-RECORDED = (*measure.BY_LAG, "timescales", "singular_values", "eigenvalues", "eval_accuracy")
+from experiments.vanishing import measure, points, report
+from experiments.vanishing import progress as progress_lib
 
 
 def validate(config) -> None:
@@ -104,187 +98,12 @@ def validate(config) -> None:
     validation.number("analysis.solved_accuracy", analysis.solved_accuracy, maximum=1.0 + 1e-9)
     for name in study.cells:
         for gap in study.gaps:
-            train.build(point_config(config, name, gap))
-
-
-def point_config(config, cell: str, gap: int):
-    """The training config of one (cell, gap) point of the study."""
-    point = ml_collections.ConfigDict(config.to_dict())
-    point.model.cell, point.task.gap, point.task.gap_max = cell, gap, None
-    return point
-
-
-def seeds_of(config) -> list[int]:
-    return [config.seed + i for i in range(config.study.seeds)]
-
-
-def measurement_steps(budget: int, count: int, granularity: int) -> np.ndarray:
-    """Step 0 and `count` log-spaced multiples of `granularity` up to `budget` (fewer
-    when fewer multiples exist): dense early, where the gradient changes fastest."""
-    multiples = budget // granularity
-    steps = np.array([1])
-    for n in range(count, 4 * count + 1):
-        steps = np.unique(np.geomspace(1, multiples, n).round().astype(int))
-        if len(steps) >= min(count, multiples):
-            break
-    return np.concatenate([[0], steps * granularity])
-
-
-def padded_length(config) -> int | None:
-    """T that every point's sequences are padded to with `study.pad_gaps` (the longest
-    gap's), else None."""
-    if not config.study.pad_gaps:
-        return None
-    task, _ = train.build(point_config(config, config.study.cells[0], max(config.study.gaps)))
-    return task.max_length
-
-
-def pad_time(batch: Batch, length: int | None) -> Batch:
-    """Right-pads every per-step part of `batch` (`[..., B, T]`) to `length` steps with
-    zeros; `lengths` keep each sequence's own end, so the padding is never read."""
-    if length is None:
-        return batch
-    steps = batch.inputs.shape[-1]
-
-    def pad(part):
-        return np.pad(part, [(0, 0)] * (part.ndim - 1) + [(0, length - steps)])
-
-    return batch._replace(**{k: pad(getattr(batch, k))
-                             for k in ("inputs", "targets", "mask", "metric_mask")})
-
-
-class Programs:
-    """The compiled programs of a point: init, a chunk of training steps, eval, measure.
-
-    Compiled ahead of time, so that their compile time is measured apart from
-    training. They depend on the point's shapes only, so with `study.pad_gaps` one
-    `Programs` serves every gap of a cell (`train_point(..., programs=...)`).
-    """
-
-    def __init__(self, point, seeds, example_chunk: Batch, analysis_batch: Batch,
-                 eval_batch: Batch):
-        task, cell = train.build(point)
-        model = train.create_model(point, task, cell)
-        tx, schedule = train.build_optimizer(point.train)
-        self.cell, self.chance = cell, task.chance
-        self.shapes = (example_chunk.inputs.shape, analysis_batch.inputs.shape,
-                       eval_batch.inputs.shape)
-        started = time.perf_counter()
-        seed_array = jnp.asarray(seeds)
-        init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
-        init = init.lower(seed_array).compile()
-        # A fresh state for every point. Training does not donate its state: the study's
-        # processes hung for good, every XLA thread asleep, when the init program was called
-        # again after a chunk had been given (donated) the state it returned before.
-        self.init = lambda: init(seed_array)
-        template = self.init()
-        step = jax.vmap(functools.partial(train.train_step, model=model, tx=tx,
-                                          schedule=schedule))
-        chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches))
-        self.train_chunk = chunk.lower(template, example_chunk).compile()
-        evaluate = jax.jit(jax.vmap(functools.partial(train.eval_step, model=model), (0, None)))
-        self.evaluate = evaluate.lower(template.params, eval_batch).compile()
-        self.measure = measure.measure_seeds.lower(
-            template.params, analysis_batch, cell=cell,
-            jacobian_examples=point.analysis.jacobian_examples,
-            power_iterations=point.analysis.power_iterations).compile()
-        self.compile_seconds = time.perf_counter() - started
-
-
-class _Progress:
-    """What a point has recorded so far; saved beside each checkpoint."""
-
-    def __init__(self, seeds: int, budget: int):
-        self.step = 0
-        self.records = {key: [] for key in RECORDED}
-        self.measured_steps, self.eval_steps = [], []
-        self.eval_curve, self.train_loss = [], []  # [seeds] per evaluation.
-        self.steps_to_solve = np.full(seeds, budget, np.int64)
-        self.solved = np.zeros(seeds, bool)
-        self.diverged = np.zeros(seeds, bool)  # Non-finite loss: censored, never solves.
-        self.diverged_at = np.full(seeds, -1, np.int64)
-        self.solve = {}  # BY_LAG key -> [seeds, lags], NaN until the seed solves.
-        self.train_seconds = 0.0
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        arrays = {f"records/{k}": np.asarray(v) for k, v in self.records.items()}
-        arrays.update({f"solve/{k}": v for k, v in self.solve.items()})
-        arrays.update(step=np.asarray(self.step), measured_steps=np.asarray(self.measured_steps),
-                      eval_steps=np.asarray(self.eval_steps),
-                      eval_curve=np.asarray(self.eval_curve),
-                      train_loss=np.asarray(self.train_loss),
-                      steps_to_solve=self.steps_to_solve, solved=self.solved,
-                      diverged=self.diverged, diverged_at=self.diverged_at,
-                      train_seconds=np.asarray(self.train_seconds))
-        return arrays
-
-    @classmethod
-    def from_arrays(cls, arrays, seeds: int, budget: int) -> _Progress:
-        progress = cls(seeds, budget)
-        progress.step = int(arrays["step"])
-        for key in RECORDED:
-            progress.records[key] = list(arrays[f"records/{key}"])
-        progress.solve = {k: arrays[f"solve/{k}"] for k in measure.BY_LAG}
-        progress.measured_steps = [int(s) for s in arrays["measured_steps"]]
-        progress.eval_steps = [int(s) for s in arrays["eval_steps"]]
-        progress.eval_curve = list(arrays["eval_curve"])
-        progress.train_loss = list(arrays["train_loss"])
-        progress.steps_to_solve = arrays["steps_to_solve"].copy()
-        progress.solved = arrays["solved"].copy()
-        progress.diverged = arrays["diverged"].copy()
-        progress.diverged_at = arrays["diverged_at"].copy()
-        progress.train_seconds = float(arrays["train_seconds"])
-        return progress
-
-
-class _Checkpoints:
-    """The orbax checkpoint of a training point's state, with its `_Progress` beside it.
-
-    The progress file is written after the state it belongs to and names its step,
-    so a stop between the two restores the previous, complete pair.
-    """
-
-    def __init__(self, directory: str):
-        self.directory = os.path.abspath(directory)
-        self.progress_path = os.path.join(self.directory, "progress.npz")
-        self.manager = ocp.CheckpointManager(
-            os.path.join(self.directory, "state"),
-            options=ocp.CheckpointManagerOptions(max_to_keep=2, create=True,
-                                                 enable_async_checkpointing=False))
-
-    def restore(self, template, seeds: int, budget: int):
-        """`(state, progress)` of the last complete checkpoint, or None."""
-        if not os.path.exists(self.progress_path):
-            return None
-        with np.load(self.progress_path) as data:
-            progress = _Progress.from_arrays(dict(data), seeds, budget)
-        state = self.manager.restore(progress.step, args=ocp.args.StandardRestore(template))
-        return state, progress
-
-    def save(self, state, progress: _Progress) -> None:
-        self.manager.save(progress.step, args=ocp.args.StandardSave(state))
-        self.manager.wait_until_finished()
-        save_arrays(self.progress_path, progress.to_arrays())
-
-    def close(self) -> None:
-        self.manager.close()
-
-
-def save_arrays(path: str, arrays: dict) -> None:
-    """`np.savez_compressed`, atomically: a reader sees the old file or the whole new one."""
-    tmp = path + ".tmp.npz"
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
-
-
-def stack_batches(batches) -> Batch:
-    """Batches stacked along a new leading axis (seeds, or steps of a chunk)."""
-    return Batch(*(np.stack(parts) for parts in zip(*batches, strict=True)))
+            train.build(points.point_config(config, name, gap))
 
 
 def train_point(config, cell_name: str, gap: int, seeds: list[int],
                 checkpoint_dir: str | None = None,
-                programs: Programs | None = None) -> dict[str, np.ndarray]:
+                programs: points.Programs | None = None) -> dict[str, np.ndarray]:
     """Trains every seed of one (cell, gap) point until solved or out of budget.
 
     Args:
@@ -307,35 +126,36 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     Raises:
       NonFiniteLossError: every seed diverged.
     """
-    point = point_config(config, cell_name, gap)
+    point = points.point_config(config, cell_name, gap)
     study, analysis = point.study, point.analysis
     budget, chunk, batch_size = point.train.steps, study.steps_per_call, point.train.batch_size
     task, _ = train.build(point)
-    length = padded_length(point)
+    length = points.padded_length(point)
     steps = task.max_length  # Lags 0..steps-1 of this gap's sequences are measured.
 
     def make_chunk(index):
         steps = range(index * chunk, (index + 1) * chunk)
-        return pad_time(stack_batches([stack_batches([task.batch(s, i, batch_size) for s in seeds])
-                                for i in steps]), length)
+        stack = points.stack_batches
+        return points.pad_time(stack([stack([task.batch(s, i, batch_size) for s in seeds])
+                                      for i in steps]), length)
 
-    eval_batch = pad_time(task.eval_batch(config.seed), length)
+    eval_batch = points.pad_time(task.eval_batch(config.seed), length)
     analysis_batch = Batch(*(part[:analysis.examples] for part in eval_batch))
     compile_seconds = 0.0
     if programs is None:
-        programs = Programs(point, seeds, make_chunk(0), analysis_batch, eval_batch)
+        programs = points.Programs(point, seeds, make_chunk(0), analysis_batch, eval_batch)
         compile_seconds = programs.compile_seconds
     elif programs.shapes != (make_chunk(0).inputs.shape, analysis_batch.inputs.shape,
                              eval_batch.inputs.shape):
         raise ValueError(f"programs compiled for shapes {programs.shapes} cannot train "
                          f"{cell_name} gap {gap}")
     cell = programs.cell
-    grid = set(measurement_steps(budget, analysis.measurements, chunk).tolist())
-    checkpoints = None if checkpoint_dir is None else _Checkpoints(checkpoint_dir)
+    grid = set(points.measurement_steps(budget, analysis.measurements, chunk).tolist())
+    checkpoints = None if checkpoint_dir is None else progress_lib.Checkpoints(checkpoint_dir)
     state = programs.init()
     restored = None if checkpoints is None else checkpoints.restore(state, len(seeds), budget)
     if restored is None:
-        progress = _Progress(len(seeds), budget)
+        progress = progress_lib.Progress(len(seeds), budget)
     else:
         state, progress = restored
         logging.info("%s gap %d: resumed at step %d", cell_name, gap, progress.step)
@@ -355,7 +175,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
             measured.update(measure.spectra(cell, jax.device_get(state.params["recurrent"]
                                                                  ["cell"])))
             measured["eval_accuracy"] = accuracy
-            for key in RECORDED:
+            for key in progress_lib.RECORDED:
                 progress.records[key].append(measured[key])
             progress.measured_steps.append(step)
 
@@ -440,32 +260,20 @@ def checkpoint_dir(workdir: str, cell: str, gap: int) -> str:
     return os.path.join(workdir, "checkpoints", f"{models.cell_slug(cell)}_gap{gap}")
 
 
-def _programs_for(config, cell: str, seeds: list[int]) -> Programs:
-    """The programs every gap of `cell` shares when padded to the longest gap."""
-    point = point_config(config, cell, max(config.study.gaps))
-    task, _ = train.build(point)
-    chunk, batch_size = point.study.steps_per_call, point.train.batch_size
-    example = stack_batches([stack_batches([task.batch(s, i, batch_size) for s in seeds])
-                      for i in range(chunk)])
-    eval_batch = task.eval_batch(config.seed)
-    analysis_batch = Batch(*(part[:point.analysis.examples] for part in eval_batch))
-    return Programs(point, seeds, example, analysis_batch, eval_batch)
-
-
-def _train_and_save(config, workdir: str, points: list[tuple[str, int]], seeds) -> None:
-    """Trains `points` (missing ones, in order) and saves each as it finishes; with
+def _train_and_save(config, workdir: str, todo: list[tuple[str, int]], seeds) -> None:
+    """Trains the points `todo` (missing ones, in order) and saves each as it finishes; with
     `study.pad_gaps` they are gaps of one cell and share its compiled programs."""
     programs = None
-    for cell, gap in points:
+    for cell, gap in todo:
         path, directory = report.point_path(workdir, cell, gap), checkpoint_dir(workdir, cell, gap)
         compiled_here = programs is None and config.study.pad_gaps
         if compiled_here:
-            programs = _programs_for(config, cell, seeds)
+            programs = points.programs_for(config, cell, seeds)
         arrays = train_point(config, cell, gap, seeds, checkpoint_dir=directory,
                              programs=programs)
         if compiled_here:
             arrays["compile_seconds"] = np.asarray(programs.compile_seconds)
-        save_arrays(path, arrays)
+        progress_lib.save_arrays(path, arrays)
         shutil.rmtree(directory, ignore_errors=True)
         logging.info("%s gap %d: steps to solve %s (budget %d), compile %.1f s, "
                      "training %.1f s", cell, gap, arrays["steps_to_solve"].tolist(),
@@ -520,7 +328,7 @@ def run_study(config, workdir: str, command: str | None = None) -> dict:
     train.prepare_workdir(config, workdir)
     os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
     train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
-    seeds = seeds_of(config)
+    seeds = points.seeds_of(config)
     jobs = []  # One per cell with study.pad_gaps (its gaps share programs), else per point.
     for cell in config.study.cells:
         missing = []

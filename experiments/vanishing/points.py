@@ -1,0 +1,118 @@
+"""One point of the study: its config, seeds, measured steps, padded batches and programs."""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+from experiments import train
+from experiments.tasks import Batch
+from experiments.vanishing import measure
+
+
+def point_config(config, cell: str, gap: int):
+    """The training config of one (cell, gap) point of the study."""
+    point = ml_collections.ConfigDict(config.to_dict())
+    point.model.cell, point.task.gap, point.task.gap_max = cell, gap, None
+    return point
+
+
+def seeds_of(config) -> list[int]:
+    return [config.seed + i for i in range(config.study.seeds)]
+
+
+def measurement_steps(budget: int, count: int, granularity: int) -> np.ndarray:
+    """Step 0 and `count` log-spaced multiples of `granularity` up to `budget` (fewer
+    when fewer multiples exist): dense early, where the gradient changes fastest."""
+    multiples = budget // granularity
+    steps = np.array([1])
+    for n in range(count, 4 * count + 1):
+        steps = np.unique(np.geomspace(1, multiples, n).round().astype(int))
+        if len(steps) >= min(count, multiples):
+            break
+    return np.concatenate([[0], steps * granularity])
+
+
+def padded_length(config) -> int | None:
+    """T that every point's sequences are padded to with `study.pad_gaps` (the longest
+    gap's), else None."""
+    if not config.study.pad_gaps:
+        return None
+    task, _ = train.build(point_config(config, config.study.cells[0], max(config.study.gaps)))
+    return task.max_length
+
+
+def pad_time(batch: Batch, length: int | None) -> Batch:
+    """Right-pads every per-step part of `batch` (`[..., B, T]`) to `length` steps with
+    zeros; `lengths` keep each sequence's own end, so the padding is never read."""
+    if length is None:
+        return batch
+    steps = batch.inputs.shape[-1]
+
+    def pad(part):
+        return np.pad(part, [(0, 0)] * (part.ndim - 1) + [(0, length - steps)])
+
+    return batch._replace(**{k: pad(getattr(batch, k))
+                             for k in ("inputs", "targets", "mask", "metric_mask")})
+
+
+class Programs:
+    """The compiled programs of a point: init, a chunk of training steps, eval, measure.
+
+    Compiled ahead of time, so that their compile time is measured apart from
+    training. They depend on the point's shapes only, so with `study.pad_gaps` one
+    `Programs` serves every gap of a cell (`train_point(..., programs=...)`).
+    """
+
+    def __init__(self, point, seeds, example_chunk: Batch, analysis_batch: Batch,
+                 eval_batch: Batch):
+        task, cell = train.build(point)
+        model = train.create_model(point, task, cell)
+        tx, schedule = train.build_optimizer(point.train)
+        self.cell, self.chance = cell, task.chance
+        self.shapes = (example_chunk.inputs.shape, analysis_batch.inputs.shape,
+                       eval_batch.inputs.shape)
+        started = time.perf_counter()
+        seed_array = jnp.asarray(seeds)
+        init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
+        init = init.lower(seed_array).compile()
+        # A fresh state for every point. Training does not donate its state: the study's
+        # processes hung for good, every XLA thread asleep, when the init program was called
+        # again after a chunk had been given (donated) the state it returned before.
+        self.init = lambda: init(seed_array)
+        template = self.init()
+        step = jax.vmap(functools.partial(train.train_step, model=model, tx=tx,
+                                          schedule=schedule))
+        chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches))
+        self.train_chunk = chunk.lower(template, example_chunk).compile()
+        evaluate = jax.jit(jax.vmap(functools.partial(train.eval_step, model=model), (0, None)))
+        self.evaluate = evaluate.lower(template.params, eval_batch).compile()
+        self.measure = measure.measure_seeds.lower(
+            template.params, analysis_batch, cell=cell,
+            jacobian_examples=point.analysis.jacobian_examples,
+            power_iterations=point.analysis.power_iterations).compile()
+        self.compile_seconds = time.perf_counter() - started
+
+
+def programs_for(config, cell: str, seeds: list[int]) -> Programs:
+    """The programs every gap of `cell` shares when padded to the longest gap."""
+    point = point_config(config, cell, max(config.study.gaps))
+    task, _ = train.build(point)
+    chunk, batch_size = point.study.steps_per_call, point.train.batch_size
+    example = stack_batches([stack_batches([task.batch(s, i, batch_size) for s in seeds])
+                      for i in range(chunk)])
+    eval_batch = task.eval_batch(config.seed)
+    analysis_batch = Batch(*(part[:point.analysis.examples] for part in eval_batch))
+    return Programs(point, seeds, example, analysis_batch, eval_batch)
+
+
+
+
+def stack_batches(batches) -> Batch:
+    """Batches stacked along a new leading axis (seeds, or steps of a chunk)."""
+    return Batch(*(np.stack(parts) for parts in zip(*batches, strict=True)))

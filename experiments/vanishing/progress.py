@@ -1,0 +1,100 @@
+"""What a training point has recorded so far, and its checkpoint (orbax state + arrays)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import orbax.checkpoint as ocp
+
+from experiments.vanishing import measure
+
+# Recorded at every measured step: by-lag norms, timescales, spectra, accuracy.
+RECORDED = (*measure.BY_LAG, "timescales", "singular_values", "eigenvalues", "eval_accuracy")
+
+
+
+class Progress:
+    """What a point has recorded so far; saved beside each checkpoint."""
+
+    def __init__(self, seeds: int, budget: int):
+        self.step = 0
+        self.records = {key: [] for key in RECORDED}
+        self.measured_steps, self.eval_steps = [], []
+        self.eval_curve, self.train_loss = [], []  # [seeds] per evaluation.
+        self.steps_to_solve = np.full(seeds, budget, np.int64)
+        self.solved = np.zeros(seeds, bool)
+        self.diverged = np.zeros(seeds, bool)  # Non-finite loss: censored, never solves.
+        self.diverged_at = np.full(seeds, -1, np.int64)
+        self.solve = {}  # BY_LAG key -> [seeds, lags], NaN until the seed solves.
+        self.train_seconds = 0.0
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        arrays = {f"records/{k}": np.asarray(v) for k, v in self.records.items()}
+        arrays.update({f"solve/{k}": v for k, v in self.solve.items()})
+        arrays.update(step=np.asarray(self.step), measured_steps=np.asarray(self.measured_steps),
+                      eval_steps=np.asarray(self.eval_steps),
+                      eval_curve=np.asarray(self.eval_curve),
+                      train_loss=np.asarray(self.train_loss),
+                      steps_to_solve=self.steps_to_solve, solved=self.solved,
+                      diverged=self.diverged, diverged_at=self.diverged_at,
+                      train_seconds=np.asarray(self.train_seconds))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, seeds: int, budget: int) -> Progress:
+        progress = cls(seeds, budget)
+        progress.step = int(arrays["step"])
+        for key in RECORDED:
+            progress.records[key] = list(arrays[f"records/{key}"])
+        progress.solve = {k: arrays[f"solve/{k}"] for k in measure.BY_LAG}
+        progress.measured_steps = [int(s) for s in arrays["measured_steps"]]
+        progress.eval_steps = [int(s) for s in arrays["eval_steps"]]
+        progress.eval_curve = list(arrays["eval_curve"])
+        progress.train_loss = list(arrays["train_loss"])
+        progress.steps_to_solve = arrays["steps_to_solve"].copy()
+        progress.solved = arrays["solved"].copy()
+        progress.diverged = arrays["diverged"].copy()
+        progress.diverged_at = arrays["diverged_at"].copy()
+        progress.train_seconds = float(arrays["train_seconds"])
+        return progress
+
+
+class Checkpoints:
+    """The orbax checkpoint of a training point's state, with its `Progress` beside it.
+
+    The progress file is written after the state it belongs to and names its step,
+    so a stop between the two restores the previous, complete pair.
+    """
+
+    def __init__(self, directory: str):
+        self.directory = os.path.abspath(directory)
+        self.progress_path = os.path.join(self.directory, "progress.npz")
+        self.manager = ocp.CheckpointManager(
+            os.path.join(self.directory, "state"),
+            options=ocp.CheckpointManagerOptions(max_to_keep=2, create=True,
+                                                 enable_async_checkpointing=False))
+
+    def restore(self, template, seeds: int, budget: int):
+        """`(state, progress)` of the last complete checkpoint, or None."""
+        if not os.path.exists(self.progress_path):
+            return None
+        with np.load(self.progress_path) as data:
+            progress = Progress.from_arrays(dict(data), seeds, budget)
+        state = self.manager.restore(progress.step, args=ocp.args.StandardRestore(template))
+        return state, progress
+
+    def save(self, state, progress: Progress) -> None:
+        self.manager.save(progress.step, args=ocp.args.StandardSave(state))
+        self.manager.wait_until_finished()
+        save_arrays(self.progress_path, progress.to_arrays())
+
+    def close(self) -> None:
+        self.manager.close()
+
+
+def save_arrays(path: str, arrays: dict) -> None:
+    """`np.savez_compressed`, atomically: a reader sees the old file or the whole new one."""
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
