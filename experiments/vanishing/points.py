@@ -103,16 +103,20 @@ def programs_for(config, cell: str, seeds: list[int]) -> Programs:
     """The programs every gap of `cell` shares when padded to the longest gap."""
     point = point_config(config, cell, max(config.study.gaps))
     task, _ = train.build(point)
-    chunk, batch_size = point.study.steps_per_call, point.train.batch_size
-    example = stack_batches([stack_batches([task.batch(s, i, batch_size) for s in seeds])
-                      for i in range(chunk)])
+    example = chunk_batches(task, seeds, 0, point)
     eval_batch = task.eval_batch(config.seed)
     analysis_batch = Batch(*(part[:point.analysis.examples] for part in eval_batch))
     return Programs(point, seeds, example, analysis_batch, eval_batch)
 
 
-
-
 def stack_batches(batches) -> Batch:
     """Batches stacked along a new leading axis (seeds, or steps of a chunk)."""
     return Batch(*(np.stack(parts) for parts in zip(*batches, strict=True)))
+
+
+def chunk_batches(task, seeds, index: int, point) -> Batch:
+    """The training batches of chunk `index` (steps `index * steps_per_call` onwards),
+    `[steps_per_call, seeds, B, T]`, each a pure function of (seed, step)."""
+    chunk, batch_size = point.study.steps_per_call, point.train.batch_size
+    return stack_batches([stack_batches([task.batch(s, i, batch_size) for s in seeds])
+                          for i in range(index * chunk, (index + 1) * chunk)])

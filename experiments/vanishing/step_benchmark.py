@@ -34,11 +34,7 @@ def step_config(gap: int):
 def _batches(config, seeds, calls: int) -> list[Batch]:
     """`calls` chunks of `[steps_per_call, seeds, ...]` batches, as the study makes them."""
     task, _ = train.build(config)
-    chunk, batch_size = config.study.steps_per_call, config.train.batch_size
-    return [points.stack_batches([points.stack_batches([task.batch(s, i, batch_size)
-                                                      for s in seeds])
-                                 for i in range(c * chunk, (c + 1) * chunk)])
-            for c in range(calls)]
+    return [points.chunk_batches(task, seeds, c, config) for c in range(calls)]
 
 
 def time_ours(gap: int, seeds, calls: int) -> dict:

@@ -128,16 +128,13 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     """
     point = points.point_config(config, cell_name, gap)
     study, analysis = point.study, point.analysis
-    budget, chunk, batch_size = point.train.steps, study.steps_per_call, point.train.batch_size
+    budget, chunk = point.train.steps, study.steps_per_call
     task, _ = train.build(point)
     length = points.padded_length(point)
     steps = task.max_length  # Lags 0..steps-1 of this gap's sequences are measured.
 
     def make_chunk(index):
-        steps = range(index * chunk, (index + 1) * chunk)
-        stack = points.stack_batches
-        return points.pad_time(stack([stack([task.batch(s, i, batch_size) for s in seeds])
-                                      for i in steps]), length)
+        return points.pad_time(points.chunk_batches(task, seeds, index, point), length)
 
     eval_batch = points.pad_time(task.eval_batch(config.seed), length)
     analysis_batch = Batch(*(part[:analysis.examples] for part in eval_batch))
