@@ -177,8 +177,10 @@ def prepare_workdir(config, workdir: str) -> None:
         with open(saved_path) as f:
             saved = json.load(f)
         current = json.loads(config.to_json())
-        # The budget may grow; how many workers a study uses changes no result.
-        differ = sorted(_diff_keys(saved, current) - {"train.steps", "study.workers"})
+        # The budget may grow; how many workers a study uses, and when it kills a stalled
+        # one, change no result.
+        differ = sorted(_diff_keys(saved, current)
+                        - {"train.steps", "study.workers", "study.stall_seconds"})
         if differ:
             raise ConfigError(
                 f"workdir {workdir!r} holds a run with a different config ({', '.join(differ)} "

@@ -68,6 +68,15 @@ def test_gap_range_pads_on_the_right():
         assert (batch.inputs[b, n:] == 0).all() and (batch.mask[b, n:] == 0).all()
 
 
+def test_without_distractors_only_the_key_names_a_country():
+    task = ItalyTask(40, distractors=False)
+    batch = task.batch(seed=3, step=7, batch_size=32)
+    assert batch.inputs.shape == ItalyTask(40).batch(3, 7, 32).inputs.shape
+    for words, answer, _, n in _examples(task, batch):
+        assert n - 1 - italy.KEY_POSITION == 40 and answer == LANGUAGE_OF[words[4]]
+        assert [w for w in words if w in LANGUAGE_OF] == [words[italy.KEY_POSITION]]
+
+
 def test_modes_set_the_loss_mask():
     classify = ItalyTask(6, mode="classify").batch(0, 0, 8)
     lm = ItalyTask(6, mode="lm").batch(0, 0, 8)
@@ -81,6 +90,7 @@ def test_modes_set_the_loss_mask():
     (dict(gap=2.5), "task.gap must be an integer >= 1, got 2.5"),
     (dict(gap=5, gap_max=4), "task.gap_max must be None or an integer >= task.gap = 5"),
     (dict(gap=5, mode="seq2seq"), "task.mode must be 'classify' or 'lm'"),
+    (dict(gap=5, distractors="no"), "task.distractors must be True or False, got 'no'"),
 ])
 def test_bad_values(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -2,6 +2,9 @@
 
 import json
 import os
+import signal
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -11,6 +14,7 @@ from experiments.configs import vanishing as vanishing_config
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.vanishing import plots as study_plots
 from experiments.vanishing import progress, report
+from experiments.vanishing import study as study_lib
 from recurrent import analysis
 
 TIMING = report.TIMING
@@ -250,6 +254,7 @@ def test_interrupted_study_recomputes_only_missing_points(study_run):
                             r"study.steps_per_call \(2\)"),
     ("study.checkpoint_every", 6, r"study.checkpoint_every \(6\) must be a multiple"),
     ("analysis.jacobian_examples", 100, "analysis.jacobian_examples .* must not exceed"),
+    ("study.stall_seconds", -1, "study.stall_seconds must be an integer >= 0, got -1"),
 ])
 def test_bad_study_config(tmp_path, key, value, message):
     config = tiny_config()
@@ -274,17 +279,56 @@ def test_a_point_whose_every_seed_diverges_stops_with_one_error():
         vanishing.train_point(config, "rnn:activation=relu,recurrent_init=identity", 3, [0, 1])
 
 
-def test_padded_gaps_compile_once_per_cell_and_match_unpadded_points(tmp_path):
+def test_padded_gaps_compile_once_per_cell_and_match_unpadded_points(tmp_path, study_run):
     config = tiny_config()
-    config.study.update(gaps=(2, 3), pad_gaps=True, workers=2)  # Two cells at once.
+    config.study.update(cells=("lstm",), gaps=(3, 4), pad_gaps=True)
     runner.run(config, str(tmp_path))
-    padded = load(str(tmp_path), "lstm_gap2.npz")
+    padded = load(str(tmp_path), "lstm_gap3.npz")  # Padded to gap 4's length.
     assert float(padded["compile_seconds"]) > 0  # The cell's first gap compiled ...
-    assert float(load(str(tmp_path), "lstm_gap3.npz")["compile_seconds"]) == 0  # ... once.
-    assert padded["grad_norms"].shape == (2, 4, 2 + 5)  # Lags of its own length only.
-    alone = vanishing.train_point(tiny_config(), "lstm", 2, [0, 1])
+    assert float(load(str(tmp_path), "lstm_gap4.npz")["compile_seconds"]) == 0  # ... once.
+    alone = load(study_run[0], "lstm_gap3.npz")  # The same point, unpadded.
+    assert padded["grad_norms"].shape == alone["grad_norms"].shape  # Its own lags only.
     for key in ("grad_norms", "jac_spectral", "jac_frobenius", "eval_curve", "timescales",
                 "singular_values", "train_loss"):
         np.testing.assert_allclose(padded[key], alone[key], rtol=2e-4, atol=1e-6, err_msg=key)
     np.testing.assert_array_equal(padded["steps_to_solve"], alone["steps_to_solve"])
     np.testing.assert_array_equal(padded["measured_steps"], alone["measured_steps"])
+
+
+def test_a_stalled_worker_is_killed_and_its_point_resumed(tmp_path, study_run):
+    """A worker frozen mid-study (SIGSTOP: a real process that stops making progress) is
+    killed after study.stall_seconds; the study restarts it and ends with the same arrays
+    as the one-process run."""
+    config = tiny_config()
+    config.study.update(workers=2, stall_seconds=8)
+    workdir = str(tmp_path)
+    beats = study_lib.heartbeat_dir(workdir)
+    frozen = []
+
+    def freeze_the_first_worker():
+        deadline = time.time() + 300
+        while not frozen and time.time() < deadline:
+            names = os.listdir(beats) if os.path.isdir(beats) else []
+            if names:
+                os.kill(int(names[0]), signal.SIGSTOP)
+                frozen.append(int(names[0]))
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=freeze_the_first_worker, daemon=True)
+    thread.start()
+    runner.run(config, workdir)
+    thread.join()
+    assert frozen
+    assert not os.path.exists(os.path.join(workdir, "checkpoints"))  # Heartbeats gone too.
+    for name in ("rnn_gap3.npz", "lstm_gap3.npz"):
+        assert_same_arrays(load(workdir, name), load(study_run[0], name))
+
+
+def test_the_ablation_varies_only_what_it_names():
+    ablation, full = vanishing_config.get_config("ablation"), vanishing_config.get_config()
+    vanishing.validate(ablation)
+    assert set(ablation.study.cells) <= set(full.study.cells) and ablation.study.gaps == (32,)
+    point, same = (vanishing.point_config(c, "lstm", 32).to_dict() for c in (ablation, full))
+    assert point["task"].pop("distractors") is True
+    del point["study"], same["study"]  # Which points run, not how one trains.
+    assert point == same  # With its defaults a point is the full study's point.

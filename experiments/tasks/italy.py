@@ -22,6 +22,8 @@ One example (token by token, `gap` = 15)::
 * Whenever `gap >= 12` the filler holds the distractor `i moved to <other
   country> a month ago .`; longer fillers may hold more distractors (other
   sentences naming other countries). A distractor never names the key country.
+  With `distractors=False` the filler names no country at all (an ablation:
+  the same lengths and cue, only the key to remember).
 * Modes: `classify` (many-to-one: the loss is on the answer only) and `lm`
   (synced many-to-many: next-token prediction at every position). The
   headline metric is answer accuracy in both; chance is 1/24.
@@ -91,10 +93,11 @@ class ItalyTask(GeneratedTask):
         `[gap, gap_max]` (for curricula); sequences are right-padded.
       mode: "classify" or "lm".
       eval_size: number of examples in the held-out evaluation set.
+      distractors: whether fillers name other countries (see the module docstring).
     """
 
     def __init__(self, gap: int, gap_max: int | None = None, mode: str = "classify",
-                 eval_size: int = 512):
+                 eval_size: int = 512, distractors: bool = True):
         check_integer("task.gap", gap)
         check_integer("task.eval_size", eval_size)
         if gap_max is not None and (isinstance(gap_max, bool)
@@ -104,6 +107,9 @@ class ItalyTask(GeneratedTask):
                              f"got {gap_max!r}")
         if mode not in ("classify", "lm"):
             raise ValueError(f"task.mode must be 'classify' or 'lm', got {mode!r}")
+        if not isinstance(distractors, bool):
+            raise ValueError(f"task.distractors must be True or False, got {distractors!r}")
+        self.distractors = distractors
         self.gap, self.gap_max = int(gap), int(gap if gap_max is None else gap_max)
         self.mode, self.eval_size = mode, int(eval_size)
         self.language_model = mode == "lm"
@@ -123,7 +129,8 @@ class ItalyTask(GeneratedTask):
     def from_config(cls, task_config):
         return cls(gap=task_config.gap, gap_max=task_config.get("gap_max"),
                    mode=task_config.get("mode", "classify"),
-                   eval_size=task_config.get("eval_size", 512))
+                   eval_size=task_config.get("eval_size", 512),
+                   distractors=task_config.get("distractors", True))
 
     @property
     def max_length(self) -> int:
@@ -141,11 +148,11 @@ class ItalyTask(GeneratedTask):
     def _filler(self, rng: random.Random, size: int, key: int) -> list[int]:
         """`size` tokens of whole sentences, with the distractor if it fits."""
         sentences = []
-        if size >= MIN_GAP_FOR_DISTRACTOR - 4:
+        if self.distractors and size >= MIN_GAP_FOR_DISTRACTOR - 4:
             sentences.append(self._encode(DISTRACTOR.format(self._other_country(rng, key))))
             size -= len(sentences[0])
         while size > 0:
-            if size >= 6 and rng.random() < 0.15:
+            if self.distractors and size >= 6 and rng.random() < 0.15:
                 template = rng.choice(OTHER_DISTRACTORS)
                 sentence = self._encode(template.format(self._other_country(rng, key)))
                 if len(sentence) <= size:

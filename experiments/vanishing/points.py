@@ -65,12 +65,13 @@ class Programs:
     """The compiled programs of a point: init, a chunk of training steps, eval, measure.
 
     Compiled ahead of time, so that their compile time is measured apart from
-    training. They depend on the point's shapes only, so with `study.pad_gaps` one
-    `Programs` serves every gap of a cell (`train_point(..., programs=...)`).
+    training; `on_progress` is called after each compile (a heartbeat). They depend on
+    the point's shapes only, so with `study.pad_gaps` one `Programs` serves every gap
+    of a cell (`train_point(..., programs=...)`).
     """
 
     def __init__(self, point, seeds, example_chunk: Batch, analysis_batch: Batch,
-                 eval_batch: Batch):
+                 eval_batch: Batch, on_progress=None):
         task, cell = train.build(point)
         model = train.create_model(point, task, cell)
         tx, schedule = train.build_optimizer(point.train)
@@ -80,7 +81,9 @@ class Programs:
         started = time.perf_counter()
         seed_array = jnp.asarray(seeds)
         init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
+        beat = on_progress or (lambda: None)
         init = init.lower(seed_array).compile()
+        beat()
         # A fresh state for every point. Training does not donate its state: the study's
         # processes hung for good, every XLA thread asleep, when the init program was called
         # again after a chunk had been given (donated) the state it returned before.
@@ -90,8 +93,10 @@ class Programs:
                                           schedule=schedule))
         chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches))
         self.train_chunk = chunk.lower(template, example_chunk).compile()
+        beat()
         evaluate = jax.jit(jax.vmap(functools.partial(train.eval_step, model=model), (0, None)))
         self.evaluate = evaluate.lower(template.params, eval_batch).compile()
+        beat()
         self.measure = measure.measure_seeds.lower(
             template.params, analysis_batch, cell=cell,
             jacobian_examples=point.analysis.jacobian_examples,
@@ -99,14 +104,14 @@ class Programs:
         self.compile_seconds = time.perf_counter() - started
 
 
-def programs_for(config, cell: str, seeds: list[int]) -> Programs:
+def programs_for(config, cell: str, seeds: list[int], on_progress=None) -> Programs:
     """The programs every gap of `cell` shares when padded to the longest gap."""
     point = point_config(config, cell, max(config.study.gaps))
     task, _ = train.build(point)
     example = chunk_batches(task, seeds, 0, point)
     eval_batch = task.eval_batch(config.seed)
     analysis_batch = Batch(*(part[:point.analysis.examples] for part in eval_batch))
-    return Programs(point, seeds, example, analysis_batch, eval_batch)
+    return Programs(point, seeds, example, analysis_batch, eval_batch, on_progress)
 
 
 def stack_batches(batches) -> Batch:

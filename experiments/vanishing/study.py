@@ -38,6 +38,7 @@ import os
 import shutil
 import signal
 import time
+from collections.abc import Callable
 
 import jax
 import numpy as np
@@ -70,6 +71,7 @@ def validate(config) -> None:
     validation.integer("study.seeds", study.seeds)
     validation.integer("study.steps_per_call", study.steps_per_call)
     validation.integer("study.workers", study.workers)
+    validation.integer("study.stall_seconds", study.stall_seconds, minimum=0)
     if not isinstance(study.pad_gaps, bool):
         raise ConfigError(f"study.pad_gaps must be True or False, got {study.pad_gaps!r}")
     for key in ("eval_every", "checkpoint_every"):
@@ -103,7 +105,8 @@ def validate(config) -> None:
 
 def train_point(config, cell_name: str, gap: int, seeds: list[int],
                 checkpoint_dir: str | None = None,
-                programs: points.Programs | None = None) -> dict[str, np.ndarray]:
+                programs: points.Programs | None = None,
+                on_progress: Callable[[], None] | None = None) -> dict[str, np.ndarray]:
     """Trains every seed of one (cell, gap) point until solved or out of budget.
 
     Args:
@@ -115,6 +118,8 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
       programs: compiled for another gap of the same cell and padded length
         (`study.pad_gaps`); compiled here when None. Its `compile_seconds` are
         counted in the point that compiled it, 0 in the points that reuse it.
+      on_progress: called after every compiled call (a chunk of steps, an
+        evaluation, a measurement): the study's workers send heartbeats with it.
 
     Returns:
       The point's arrays (see the module docstrings of this file and `measure.py`):
@@ -140,7 +145,8 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     analysis_batch = Batch(*(part[:analysis.examples] for part in eval_batch))
     compile_seconds = 0.0
     if programs is None:
-        programs = points.Programs(point, seeds, make_chunk(0), analysis_batch, eval_batch)
+        programs = points.Programs(point, seeds, make_chunk(0), analysis_batch, eval_batch,
+                                   on_progress)
         compile_seconds = programs.compile_seconds
     elif programs.shapes != (make_chunk(0).inputs.shape, analysis_batch.inputs.shape,
                              eval_batch.inputs.shape):
@@ -157,13 +163,16 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
         state, progress = restored
         logging.info("%s gap %d: resumed at step %d", cell_name, gap, progress.step)
     threshold = analysis.solved_accuracy
+    beat = on_progress or (lambda: None)
 
     def evaluate(state):
+        beat()
         return np.asarray(programs.evaluate(state.params, eval_batch)["eval_answer_accuracy"])
 
     def record(state, step, accuracy, newly_solved, on_grid):
         measured = {k: v[..., :steps] if k in measure.BY_LAG else v for k, v in
                     jax.device_get(programs.measure(state.params, analysis_batch)).items()}
+        beat()
         if not progress.solve:
             progress.solve = {k: np.full_like(measured[k], np.nan) for k in measure.BY_LAG}
         for k in measure.BY_LAG:
@@ -202,6 +211,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     try:
         for batch in (() if done else batches):
             state, metrics = programs.train_chunk(state, batch)
+            beat()
             progress.step += chunk
             chunk_losses = np.asarray(metrics["loss"])  # [steps, seeds]
             finite = np.isfinite(chunk_losses)
@@ -257,24 +267,49 @@ def checkpoint_dir(workdir: str, cell: str, gap: int) -> str:
     return os.path.join(workdir, "checkpoints", f"{models.cell_slug(cell)}_gap{gap}")
 
 
-def _train_and_save(config, workdir: str, todo: list[tuple[str, int]], seeds) -> None:
+def heartbeat_dir(workdir: str) -> str:
+    """`checkpoints/heartbeats/`: one file per worker process, named by its pid, touched
+    whenever the worker makes progress (see `_run_in_processes`)."""
+    return os.path.join(workdir, "checkpoints", "heartbeats")
+
+
+def _train_and_save(config, workdir: str, todo: list[tuple[str, int]], seeds,
+                    heartbeat: str | None = None) -> None:
     """Trains the points `todo` (missing ones, in order) and saves each as it finishes; with
-    `study.pad_gaps` they are gaps of one cell and share its compiled programs."""
+    `study.pad_gaps` they are gaps of one cell and share its compiled programs. With
+    `heartbeat`, touches that file at the start and after every compiled call."""
+    def beat():
+        if heartbeat is not None:
+            with open(heartbeat, "a"):
+                os.utime(heartbeat)
+
     programs = None
-    for cell, gap in todo:
-        path, directory = report.point_path(workdir, cell, gap), checkpoint_dir(workdir, cell, gap)
-        compiled_here = programs is None and config.study.pad_gaps
-        if compiled_here:
-            programs = points.programs_for(config, cell, seeds)
-        arrays = train_point(config, cell, gap, seeds, checkpoint_dir=directory,
-                             programs=programs)
-        if compiled_here:
-            arrays["compile_seconds"] = np.asarray(programs.compile_seconds)
-        progress_lib.save_arrays(path, arrays)
-        shutil.rmtree(directory, ignore_errors=True)
-        logging.info("%s gap %d: steps to solve %s (budget %d), compile %.1f s, "
-                     "training %.1f s", cell, gap, arrays["steps_to_solve"].tolist(),
-                     config.train.steps, arrays["compile_seconds"], arrays["train_seconds"])
+    try:
+        for cell, gap in todo:
+            beat()
+            path = report.point_path(workdir, cell, gap)
+            directory = checkpoint_dir(workdir, cell, gap)
+            compiled_here = programs is None and config.study.pad_gaps
+            if compiled_here:
+                programs = points.programs_for(config, cell, seeds, on_progress=beat)
+            arrays = train_point(config, cell, gap, seeds, checkpoint_dir=directory,
+                                 programs=programs, on_progress=beat)
+            if compiled_here:
+                arrays["compile_seconds"] = np.asarray(programs.compile_seconds)
+            progress_lib.save_arrays(path, arrays)
+            shutil.rmtree(directory, ignore_errors=True)
+            logging.info("%s gap %d: steps to solve %s (budget %d), compile %.1f s, "
+                         "training %.1f s", cell, gap, arrays["steps_to_solve"].tolist(),
+                         config.train.steps, arrays["compile_seconds"], arrays["train_seconds"])
+    finally:
+        if heartbeat is not None and os.path.exists(heartbeat):
+            os.remove(heartbeat)
+
+
+def _worker_job(config, workdir: str, todo, seeds) -> None:
+    """`_train_and_save` in a worker process, with its heartbeat file."""
+    _train_and_save(config, workdir, todo, seeds,
+                    heartbeat=os.path.join(heartbeat_dir(workdir), str(os.getpid())))
 
 
 def _worker_init(verbosity: int) -> None:
@@ -295,24 +330,93 @@ def _worker_init(verbosity: int) -> None:
         handler.addFilter(quiet)
 
 
-def _run_in_processes(config, workdir: str, jobs, seeds) -> None:
-    """Runs `jobs` in `study.workers` fresh processes (spawned: each with its own JAX).
+MAX_RESTARTS = 3  # Restarts of the worker processes in one `run_study` before it gives up.
 
-    Processes, not threads: two XLA:CPU programs run from two threads of one process
-    share its thread pool, and on two cores the study's measurement program deadlocked
-    that way. Each job gets a fresh process (`max_tasks_per_child=1`)."""
+
+def _kill_stalled(workdir: str, stall_seconds: int) -> None:
+    """Kills every worker whose heartbeat is older than `stall_seconds` (0: never)."""
+    directory = heartbeat_dir(workdir)
+    if not stall_seconds or not os.path.isdir(directory):
+        return
+    for name in os.listdir(directory):
+        try:
+            age = time.time() - os.path.getmtime(os.path.join(directory, name))
+        except FileNotFoundError:  # The worker finished meanwhile.
+            continue
+        if age > stall_seconds:
+            logging.warning("study worker %s made no progress for %.0f s (study.stall_seconds "
+                            "= %d): killing it; its point resumes from its checkpoint",
+                            name, age, stall_seconds)
+            try:
+                os.kill(int(name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.remove(os.path.join(directory, name))
+
+
+def _run_pool(config, workdir: str, jobs, seeds) -> None:
+    """Runs `jobs` in `study.workers` fresh processes (spawned: each with its own JAX),
+    watching their heartbeats. Raises `BrokenProcessPool` when a worker died."""
     context = multiprocessing.get_context("spawn")
+    stall = config.study.stall_seconds
+    poll = min(30.0, stall / 4) if stall else None
     with concurrent.futures.ProcessPoolExecutor(
             config.study.workers, mp_context=context, initializer=_worker_init,
             initargs=(logging.get_verbosity(),), max_tasks_per_child=1) as pool:
-        futures = [pool.submit(_train_and_save, config, workdir, job, seeds) for job in jobs]
+        futures = [pool.submit(_worker_job, config, workdir, job, seeds) for job in jobs]
+        pending = set(futures)
         try:
-            for future in concurrent.futures.as_completed(futures):
-                future.result()
+            while pending:
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=poll, return_when=concurrent.futures.FIRST_EXCEPTION)
+                for future in done:
+                    future.result()
+                _kill_stalled(workdir, stall)
         except BaseException:
             for future in futures:
                 future.cancel()
             raise
+
+
+def _run_in_processes(config, workdir: str, seeds) -> None:
+    """Trains the missing points in `study.workers` processes; restarts them (at most
+    `MAX_RESTARTS` times) when one dies or stalls, each point resuming from its checkpoint.
+
+    Processes, not threads: two XLA:CPU programs run from two threads of one process
+    share its thread pool, and on two cores the study's measurement program deadlocked
+    that way. Each job gets a fresh process (`max_tasks_per_child=1`). Twice a worker
+    hung for good here, every XLA thread asleep (root cause unknown): a worker whose
+    heartbeat is older than `study.stall_seconds` is killed and its point resumed."""
+    shutil.rmtree(heartbeat_dir(workdir), ignore_errors=True)  # A previous session's.
+    os.makedirs(heartbeat_dir(workdir))
+    for restart in range(MAX_RESTARTS + 1):
+        jobs = _missing_jobs(config, workdir, log=restart == 0)
+        try:
+            _run_pool(config, workdir, jobs, seeds)
+            break
+        except concurrent.futures.process.BrokenProcessPool:
+            if restart == MAX_RESTARTS:
+                raise
+            logging.warning("a study worker died or was killed; restarting the workers for "
+                            "the unfinished points (restart %d of at most %d)", restart + 1,
+                            MAX_RESTARTS)
+    shutil.rmtree(heartbeat_dir(workdir), ignore_errors=True)
+
+
+def _missing_jobs(config, workdir: str, log: bool = False) -> list[list[tuple[str, int]]]:
+    """The points without a saved file: one job per cell with `study.pad_gaps` (its gaps
+    share programs), else one per point."""
+    jobs = []
+    for cell in config.study.cells:
+        missing = []
+        for gap in config.study.gaps:
+            path = report.point_path(workdir, cell, gap)
+            if not os.path.exists(path):
+                missing.append((cell, gap))
+            elif log:
+                logging.info("%s gap %d: already done (%s)", cell, gap, path)
+        jobs += [missing] if config.study.pad_gaps else [[p] for p in missing]
+    return [job for job in jobs if job]
 
 
 def run_study(config, workdir: str, command: str | None = None) -> dict:
@@ -326,22 +430,11 @@ def run_study(config, workdir: str, command: str | None = None) -> dict:
     os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
     train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
     seeds = points.seeds_of(config)
-    jobs = []  # One per cell with study.pad_gaps (its gaps share programs), else per point.
-    for cell in config.study.cells:
-        missing = []
-        for gap in config.study.gaps:
-            path = report.point_path(workdir, cell, gap)
-            if os.path.exists(path):
-                logging.info("%s gap %d: already done (%s)", cell, gap, path)
-            else:
-                missing.append((cell, gap))
-        jobs += [missing] if config.study.pad_gaps else [[p] for p in missing]
-    jobs = [job for job in jobs if job]
-    if config.study.workers == 1 or len(jobs) == 1:
-        for job in jobs:
+    if config.study.workers == 1 or len(_missing_jobs(config, workdir)) <= 1:
+        for job in _missing_jobs(config, workdir, log=True):
             _train_and_save(config, workdir, job, seeds)
     else:
-        _run_in_processes(config, workdir, jobs, seeds)
+        _run_in_processes(config, workdir, seeds)
     checkpoints = os.path.join(workdir, "checkpoints")
     if os.path.isdir(checkpoints) and not os.listdir(checkpoints):
         os.rmdir(checkpoints)
