@@ -66,6 +66,20 @@ def spearman(x, y) -> float | None:
     return float(scipy.stats.spearmanr(x, y).statistic)
 
 
+def _logs(values) -> list[float | None]:
+    """log10 ratios for JSON: None where the gradient underflowed to 0 (log10 = -inf)."""
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+def _mean_log(values) -> str:
+    """The mean over seeds of `_logs` values; seeds whose gradient is 0 are counted apart."""
+    finite = [v for v in values if v is not None]
+    zeros = len(values) - len(finite)
+    if not finite:
+        return "0 (underflow)"
+    return f"{np.mean(finite):.2f}" + (f" ({zeros} seed{'s' * (zeros > 1)}: 0)" if zeros else "")
+
+
 def summarize(points, threshold: float, solved_accuracy: float) -> dict:
     """Per (cell, gap), per cell and over all seeds: learning time and gradients."""
     per_point, per_cell, timing = {}, {}, {}
@@ -88,8 +102,8 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "eval_accuracy_mean": float(accuracy.mean()),
             "eval_accuracy_min": float(accuracy.min()),
             "eval_accuracy_max": float(accuracy.max()),
-            "key_gradient_init": [float(v) for v in init_key],
-            "key_gradient_trained": [float(v) for v in plots.key_gradient(p, -1)],
+            "key_gradient_init": _logs(init_key),
+            "key_gradient_trained": _logs(plots.key_gradient(p, -1)),
             "horizon_init": float(np.median(horizon[:, 0])),
             "horizon_trained": float(np.median(horizon[:, -1])),
             "decay_rate_init": float(np.mean(decay[:, 0])),
@@ -156,7 +170,8 @@ def report(summary: dict, command: str) -> str:
         "horizon: the largest lag k at which ||dL/ds_(T-k)|| / "
         f"||dL/ds_T|| is still >= {eps:g} (median over seeds). Decay rate: least-squares slope "
         "of log10 ||dL/ds_(T-k)|| per step of lag, from the answer back to the key (mean over "
-        "seeds). Key gradient: log10 ||dL/ds_key|| / ||dL/ds_answer||.", "",
+        "seeds). Key gradient: log10 ||dL/ds_key|| / ||dL/ds_answer|| (null in results.json, "
+        "\"0\" here, where dL/ds_key underflowed to exactly 0 in float32).", "",
         "## Learning time: median steps to solve (seeds solved)", "",
         "| cell | " + " | ".join(f"gap {g}" for g in gaps) + " | largest gap every seed solved |",
         "|---|" + "---|" * (len(gaps) + 1),
@@ -197,8 +212,8 @@ def report(summary: dict, command: str) -> str:
         lines.append(
             f"| {r['cell']} | {r['gap']} | {steps} | {r['stopped_at']} "
             f"| {r['eval_accuracy_mean']:.3f} ({r['eval_accuracy_min']:.3f}-"
-            f"{r['eval_accuracy_max']:.3f}) | {np.mean(r['key_gradient_init']):.2f} "
-            f"| {np.mean(r['key_gradient_trained']):.2f} "
+            f"{r['eval_accuracy_max']:.3f}) | {_mean_log(r['key_gradient_init'])} "
+            f"| {_mean_log(r['key_gradient_trained'])} "
             f"| {r['horizon_init']:.0f} | {r['horizon_trained']:.0f} "
             f"| {r['decay_rate_init']:.3f} | {r['decay_rate_trained']:.3f} |")
     lines += ["", "## Time per point (wall clock of this run; not reproducible)", "",
