@@ -90,6 +90,7 @@ class SequenceModel(nn.Module):
     embed_size: int
     output_size: int | None = None
     objective: str = "cross_entropy"
+    answer_only: bool = False
 
     def setup(self):
         if self.vocab_size is not None:
@@ -98,15 +99,41 @@ class SequenceModel(nn.Module):
         self.readout = nn.Dense(self.output_size or self.vocab_size)
 
     def __call__(self, inputs, lengths_B=None, *, deterministic: bool = True):
-        return self.run(inputs, lengths_B=lengths_B, deterministic=deterministic)[0]
+        """Outputs `[B, T, O]`; with `answer_only`, `[B, 1, O]` at each sequence's last
+        step (`lengths_B - 1`), the only one its task scores (`Task.scores_last_step`):
+        the readout and its gradient skip the other T - 1 steps. Score them against
+        `last_step(batch)`."""
+        if not self.answer_only:
+            return self.run(inputs, lengths_B=lengths_B, deterministic=deterministic)[0]
+        ys, _ = self._features(inputs, None, lengths_B, deterministic)
+        steps = ys.shape[1]
+        last = (jnp.full(ys.shape[:1], steps, jnp.int32) if lengths_B is None
+                else lengths_B) - 1
+        return self.readout(jnp.take_along_axis(ys, last[:, None, None], axis=1))
 
     def run(self, inputs, carry=None, *, lengths_B=None, deterministic: bool = True):
         """`(outputs, carry)`, continuing from `carry` (zeros when None): with
         `model.apply(..., method="run")` a prompt is read once and generation
         goes on one step at a time from its carry (see `experiments.generate`)."""
-        xs = inputs if self.vocab_size is None else self.embed(inputs)
-        ys, carry = self.recurrent(xs, carry, lengths=lengths_B, deterministic=deterministic)
+        ys, carry = self._features(inputs, carry, lengths_B, deterministic)
         return self.readout(ys), carry
+
+    def _features(self, inputs, carry, lengths_B, deterministic):
+        xs = inputs if self.vocab_size is None else self.embed(inputs)
+        return self.recurrent(xs, carry, lengths=lengths_B, deterministic=deterministic)
+
+
+def last_step(batch):
+    """`batch` with `targets`, `mask` and `metric_mask` at each sequence's last step only
+    (`[B, 1]`, at `lengths - 1`): what `SequenceModel(answer_only=True)` outputs score."""
+    last = jnp.asarray(batch.lengths)[:, None] - 1
+    return batch._replace(**{k: jnp.take_along_axis(jnp.asarray(getattr(batch, k)), last, 1)
+                             for k in ("targets", "mask", "metric_mask")})
+
+
+def scored(model, batch):
+    """The part of `batch` that `model`'s outputs are scored against (`masked_metrics`)."""
+    return last_step(batch) if getattr(model, "answer_only", False) else batch
 
 
 def masked_metrics(outputs_BxTxO, batch, objective: str = "cross_entropy"

@@ -100,7 +100,8 @@ def create_model(config, task, cell) -> models.SequenceModel | models.Seq2SeqMod
                                    embed_size=config.model.embed_size, bos_id=task.bos_id)
     return models.SequenceModel(cell=cell, vocab_size=task.vocab_size,
                                 embed_size=config.model.embed_size,
-                                output_size=task.output_size, objective=task.objective)
+                                output_size=task.output_size, objective=task.objective,
+                                answer_only=task.scores_last_step)
 
 
 def create_train_state(config, model, task, tx, seed=None) -> TrainState:
@@ -132,7 +133,7 @@ def train_step(state: TrainState, batch, *, model, tx, schedule):
     def loss_fn(params):
         logits = model.apply({"params": params}, *models.model_inputs(model, batch),
                              deterministic=False, rngs={"dropout": dropout_rng})
-        metrics = models.masked_metrics(logits, batch, model.objective)
+        metrics = models.masked_metrics(logits, models.scored(model, batch), model.objective)
         return metrics["loss"], metrics
 
     grads, metrics = jax.grad(loss_fn, has_aux=True)(state.params)
@@ -145,7 +146,7 @@ def train_step(state: TrainState, batch, *, model, tx, schedule):
 
 def eval_step(params, batch, *, model):
     logits = model.apply({"params": params}, *models.model_inputs(model, batch))
-    metrics = models.masked_metrics(logits, batch, model.objective)
+    metrics = models.masked_metrics(logits, models.scored(model, batch), model.objective)
     return {f"eval_{k}": v for k, v in metrics.items()}
 
 

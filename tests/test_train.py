@@ -11,7 +11,7 @@ import jax
 import numpy as np
 import pytest
 
-from experiments import runner, train
+from experiments import models, runner, train
 from experiments.configs import italy as italy_config
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import read_metrics
@@ -252,3 +252,25 @@ def test_training_compiles_its_step_once(tmp_path):
         jax.monitoring.unregister_event_duration_listener(listener)
     assert compiled.count("jit(train_step)") == 1, compiled
     assert compiled.count("jit(eval_step)") == 1, compiled
+
+
+def test_answer_only_readout_scores_like_the_readout_at_every_step():
+    """Classify mode reads out the last step only; loss and gradients equal those of the
+    readout at every step (whose other steps the mask zeroes), up to float32 rounding."""
+    config = tiny_config()
+    task, cell = train.build(config)
+    model = train.create_model(config, task, cell)
+    assert model.answer_only and task.scores_last_step
+    full = model.clone(answer_only=False)
+    batch = ItalyTask(3, gap_max=5).batch(0, 0, 8)  # Mixed lengths.
+    params = model.init(jax.random.key(0), batch.inputs, batch.lengths)["params"]
+
+    def loss(model, params):
+        logits = model.apply({"params": params}, batch.inputs, batch.lengths)
+        return models.masked_metrics(logits, models.scored(model, batch))["loss"]
+
+    assert model.apply({"params": params}, batch.inputs, batch.lengths).shape[1] == 1
+    ours, theirs = (jax.value_and_grad(loss, argnums=1)(m, params) for m in (model, full))
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6)
+    jax.tree_util.tree_map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-7), ours[1],
+                           theirs[1])

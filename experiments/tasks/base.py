@@ -45,6 +45,10 @@ class Task(abc.ABC):
     #: encoded input; evaluation adds greedy / beam-search exact match and BLEU
     #: (`beam_size`), and `bos_id` / `eos_id` delimit the targets.
     seq2seq: bool = False
+    #: The loss and the metric read each sequence's last step only (`mask` and
+    #: `metric_mask` are one at `lengths - 1` and zero elsewhere): the model then
+    #: applies its readout there only (`SequenceModel.answer_only`).
+    scores_last_step: bool = False
 
     @classmethod
     @abc.abstractmethod

@@ -113,6 +113,7 @@ class ItalyTask(GeneratedTask):
         self.gap, self.gap_max = int(gap), int(gap if gap_max is None else gap_max)
         self.mode, self.eval_size = mode, int(eval_size)
         self.language_model = mode == "lm"
+        self.scores_last_step = mode == "classify"
         self.words = vocabulary()
         self.ids = {w: i for i, w in enumerate(self.words)}
         self.vocab_size = self.output_size = len(self.words)
