@@ -4,7 +4,8 @@ Ours: the compiled program the study trains with (`points.Programs.train_chunk`)
 seeds vmapped, `study.steps_per_call` steps per call, at one gap of the small study's
 config. PyTorch: the same model (embedding, `nn.LSTM`, linear readout, the loss on the
 answer, Adam with global-norm clipping) for the same three seeds one after another, on
-the same batches, in a process of its own with PyTorch's default threads. Both are
+the same batches, in a process of its own with PyTorch's default threads; ours runs in
+a process of its own too, dispatching synchronously as the study's workers do. Both are
 timed per call of `steps_per_call` steps after a warm-up; batches are made beforehand
 and not timed. The row reports milliseconds per 3-seed step and the compile time of
 the study's programs for one point.
@@ -109,25 +110,37 @@ def _torch_worker(gap: int, seeds, calls: int, queue) -> None:
                "version": torch.__version__, "threads": torch.get_num_threads()})
 
 
-def time_torch(gap: int, seeds, calls: int) -> dict | None:
-    """PyTorch's row, from a spawned process; None when PyTorch is not installed."""
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return None
+def _ours_worker(gap: int, seeds, calls: int, queue) -> None:
+    # As in the study's workers: XLA:CPU's asynchronous dispatch once left this program's
+    # first call waiting for good, every thread idle (jax-ml/jax#25861 reports the same).
+    jax.config.update("jax_cpu_enable_async_dispatch", False)
+    queue.put(time_ours(gap, seeds, calls))
+
+
+def _in_process(target, *args):
+    """`target(*args, queue)` in a spawned process of its own; returns what it puts."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_torch_worker, args=(gap, list(seeds), calls, queue))
+    process = context.Process(target=target, args=(*args, queue))
     process.start()
     result = queue.get()
     process.join()
     return result
 
 
+def time_torch(gap: int, seeds, calls: int) -> dict | None:
+    """PyTorch's row, from a spawned process; None when PyTorch is not installed."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return None
+    return _in_process(_torch_worker, gap, list(seeds), calls)
+
+
 def measure(gap: int = 16, calls: int = 8) -> dict:
     """The benchmark row: ours and PyTorch's ms per 3-seed step, their ratio, compile time."""
     seeds = points.seeds_of(step_config(gap))
-    ours = time_ours(gap, seeds, calls)
+    ours = _in_process(_ours_worker, gap, list(seeds), calls)
     torch_row = time_torch(gap, seeds, calls)
     row = {"gap": gap, "seeds": len(seeds), "T": ours["T"],
            "ours_ms_per_step": ours["ms_per_step"], "compile_s": ours["compile_s"]}
