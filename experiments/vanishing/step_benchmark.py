@@ -7,8 +7,9 @@ answer, Adam with global-norm clipping) for the same three seeds one after anoth
 the same batches, in a process of its own with PyTorch's default threads; ours runs in
 a process of its own too, dispatching synchronously as the study's workers do. Both are
 timed per call of `steps_per_call` steps after a warm-up; batches are made beforehand
-and not timed. The row reports milliseconds per 3-seed step and the compile time of
-the study's programs for one point.
+and not timed. The row reports milliseconds per 3-seed step, the floor of the step's
+matrix products alone (`time_floor`) and the compile time of the study's programs for
+one point.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import multiprocessing
 import time
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from experiments import train
@@ -57,6 +59,46 @@ def time_ours(gap: int, seeds, calls: int) -> dict:
     steps = config.study.steps_per_call
     return {"ms_per_step": 1e3 * float(np.median(times)) / steps,
             "compile_s": programs.compile_seconds, "T": batches[0].inputs.shape[-1]}
+
+
+def time_floor(config, seeds, steps: int, repeats: int = 50) -> float:
+    """ms per 3-seed step of the step's matrix products alone, as one vmapped program: the
+    input projection, the forward and backward recurrent loops (one product per step each),
+    then the weight and input gradients as single products over all T x B rows. No gates,
+    embedding, loss or optimiser: a floor no implementation of the step can go below."""
+    batch, hidden, embed = config.train.batch_size, config.model.hidden_size, \
+        config.model.embed_size
+    keys = jax.random.split(jax.random.key(0), 3)
+    s = len(seeds)
+    xs = jax.random.normal(keys[0], (s, steps, batch, embed))
+    w_ih = 0.1 * jax.random.normal(keys[1], (s, embed, 4 * hidden))
+    w_hh = 0.1 * jax.random.normal(keys[2], (s, hidden, 4 * hidden))
+
+    def products(xs, w_ih, w_hh):
+        projected = jnp.einsum("tbi,ig->tbg", xs, w_ih)
+
+        def forward(h, p):
+            g = p + h @ w_hh
+            return g[:, :hidden], g[:, :hidden]
+
+        _, hs = jax.lax.scan(forward, jnp.zeros((batch, hidden)), projected)
+
+        def backward(d, _):
+            dg = jnp.tile(d, (1, 4))
+            return dg @ w_hh.T, dg
+
+        _, dgs = jax.lax.scan(backward, jnp.ones((batch, hidden)), hs, reverse=True)
+        return (jnp.einsum("tbh,tbg->hg", hs, dgs).sum() + jnp.einsum("tbi,tbg->ig", xs, dgs).sum()
+                + jnp.einsum("tbg,ig->tbi", dgs, w_ih).sum())
+
+    program = jax.jit(jax.vmap(products)).lower(xs, w_ih, w_hh).compile()
+    jax.block_until_ready(program(xs, w_ih, w_hh))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        jax.block_until_ready(program(xs, w_ih, w_hh))
+        times.append(time.perf_counter() - start)
+    return 1e3 * float(np.median(times))
 
 
 def _torch_worker(gap: int, seeds, calls: int, queue) -> None:
@@ -114,7 +156,9 @@ def _ours_worker(gap: int, seeds, calls: int, queue) -> None:
     # As in the study's workers: XLA:CPU's asynchronous dispatch once left this program's
     # first call waiting for good, every thread idle (jax-ml/jax#25861 reports the same).
     jax.config.update("jax_cpu_enable_async_dispatch", False)
-    queue.put(time_ours(gap, seeds, calls))
+    ours = time_ours(gap, seeds, calls)
+    ours["floor_ms_per_step"] = time_floor(step_config(gap), seeds, ours["T"])
+    queue.put(ours)
 
 
 def _in_process(target, *args):
@@ -143,7 +187,8 @@ def measure(gap: int = 16, calls: int = 8) -> dict:
     ours = _in_process(_ours_worker, gap, list(seeds), calls)
     torch_row = time_torch(gap, seeds, calls)
     row = {"gap": gap, "seeds": len(seeds), "T": ours["T"],
-           "ours_ms_per_step": ours["ms_per_step"], "compile_s": ours["compile_s"]}
+           "ours_ms_per_step": ours["ms_per_step"], "compile_s": ours["compile_s"],
+           "floor_ms_per_step": ours["floor_ms_per_step"]}
     if torch_row is not None:
         row.update(torch_ms_per_step=torch_row["ms_per_step"],
                    speedup_over_torch=torch_row["ms_per_step"] / ours["ms_per_step"],
