@@ -320,8 +320,10 @@ def _worker_init(verbosity: int) -> None:
     except (AttributeError, OSError):
         pass
     # One worker of this study once hung for good at a step-0 evaluation, every XLA thread
-    # asleep; dispatching synchronously (the calls here are long: a chunk of steps, a
-    # measurement) keeps every execution finished before the next is queued.
+    # asleep, as the study-step benchmark's first call later did (a gdb backtrace: every
+    # thread parked, the caller in BlockUntilReady; jax-ml/jax#25861 reports the same with
+    # asynchronous dispatch on CPU). Dispatching synchronously (the calls here are long: a
+    # chunk of steps, a measurement) keeps every execution finished before the next.
     jax.config.update("jax_cpu_enable_async_dispatch", False)
     logging.set_verbosity(verbosity)
     quiet = pylogging.Filter()
