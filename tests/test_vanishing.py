@@ -295,7 +295,7 @@ def test_padded_gaps_compile_once_per_cell_and_match_unpadded_points(tmp_path, s
     np.testing.assert_array_equal(padded["measured_steps"], alone["measured_steps"])
 
 
-def test_a_stalled_worker_is_killed_and_its_point_resumed(tmp_path, study_run):
+def test_a_stalled_worker_is_killed_and_its_point_resumed(tmp_path, study_run, caplog):
     """A worker frozen mid-study (SIGSTOP: a real process that stops making progress) is
     killed after study.stall_seconds; the study restarts it and ends with the same arrays
     as the one-process run."""
@@ -313,12 +313,19 @@ def test_a_stalled_worker_is_killed_and_its_point_resumed(tmp_path, study_run):
                 os.kill(int(names[0]), signal.SIGSTOP)
                 frozen.append(int(names[0]))
             time.sleep(0.02)
+        time.sleep(120)  # Without a watchdog the study would wait for good: thaw it so
+        try:             # that the test fails (no restart below) instead of hanging.
+            os.kill(frozen[0], signal.SIGCONT)
+        except (IndexError, ProcessLookupError):
+            pass
 
     thread = threading.Thread(target=freeze_the_first_worker, daemon=True)
     thread.start()
-    runner.run(config, workdir)
-    thread.join()
+    with caplog.at_level("WARNING"):
+        runner.run(config, workdir)
     assert frozen
+    assert f"study worker {frozen[0]} made no progress" in caplog.text
+    assert "restarting the workers for the unfinished points" in caplog.text
     assert not os.path.exists(os.path.join(workdir, "checkpoints"))  # Heartbeats gone too.
     for name in ("rnn_gap3.npz", "lstm_gap3.npz"):
         assert_same_arrays(load(workdir, name), load(study_run[0], name))

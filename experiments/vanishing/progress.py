@@ -13,7 +13,6 @@ from experiments.vanishing import measure
 RECORDED = (*measure.BY_LAG, "timescales", "singular_values", "eigenvalues", "eval_accuracy")
 
 
-
 class Progress:
     """What a point has recorded so far; saved beside each checkpoint."""
 

@@ -65,7 +65,8 @@ def time_floor(config, seeds, steps: int, repeats: int = 50) -> float:
     """ms per 3-seed step of the step's matrix products alone, as one vmapped program: the
     input projection, the forward and backward recurrent loops (one product per step each),
     then the weight and input gradients as single products over all T x B rows. No gates,
-    embedding, loss or optimiser: a floor no implementation of the step can go below."""
+    embedding, loss or optimiser: a floor for any implementation that computes the step's
+    products this way on this machine."""
     batch, hidden, embed = config.train.batch_size, config.model.hidden_size, \
         config.model.embed_size
     keys = jax.random.split(jax.random.key(0), 3)
