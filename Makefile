@@ -56,7 +56,6 @@ lint: $(TEST_STAMP)
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "recurrent needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
 
 $(RUN_STAMP): setup.cfg pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e .

@@ -357,14 +357,14 @@ def _kill_stalled(workdir: str, stall_seconds: int) -> None:
 
 
 def _run_pool(config, workdir: str, jobs, seeds) -> None:
-    """Runs `jobs` in `study.workers` fresh processes (spawned: each with its own JAX),
-    watching their heartbeats. Raises `BrokenProcessPool` when a worker died."""
+    """Runs `jobs` in `study.workers` processes (spawned: each with its own JAX; a process
+    runs job after job, so JAX is imported once per worker), watching their heartbeats. Raises `BrokenProcessPool` when a worker died."""
     context = multiprocessing.get_context("spawn")
     stall = config.study.stall_seconds
     poll = min(30.0, stall / 4) if stall else None
     with concurrent.futures.ProcessPoolExecutor(
             config.study.workers, mp_context=context, initializer=_worker_init,
-            initargs=(logging.get_verbosity(),), max_tasks_per_child=1) as pool:
+            initargs=(logging.get_verbosity(),)) as pool:
         futures = [pool.submit(_worker_job, config, workdir, job, seeds) for job in jobs]
         pending = set(futures)
         try:
@@ -386,9 +386,9 @@ def _run_in_processes(config, workdir: str, seeds) -> None:
 
     Processes, not threads: two XLA:CPU programs run from two threads of one process
     share its thread pool, and on two cores the study's measurement program deadlocked
-    that way. Each job gets a fresh process (`max_tasks_per_child=1`). Twice a worker
-    hung for good here, every XLA thread asleep (root cause unknown): a worker whose
-    heartbeat is older than `study.stall_seconds` is killed and its point resumed."""
+    that way. Twice a worker hung for good here, every XLA thread asleep (root cause
+    unknown): a worker whose heartbeat is older than `study.stall_seconds` is killed and
+    its point resumed."""
     shutil.rmtree(heartbeat_dir(workdir), ignore_errors=True)  # A previous session's.
     os.makedirs(heartbeat_dir(workdir))
     for restart in range(MAX_RESTARTS + 1):
