@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from experiments import plots, runner, vanishing
+from experiments import plots, provenance, runner, vanishing
 from experiments.configs import vanishing as vanishing_config
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.vanishing import plots as study_plots
@@ -17,7 +17,7 @@ from experiments.vanishing import progress, report
 from experiments.vanishing import study as study_lib
 from recurrent import analysis
 
-TIMING = report.TIMING
+RUN_RECORD = report.RUN_RECORD
 
 
 def tiny_config():
@@ -52,7 +52,7 @@ def load(workdir, name):
 
 def assert_same_arrays(a, b):
     assert set(a) == set(b)
-    for key in set(a) - set(TIMING):
+    for key in set(a) - set(RUN_RECORD):
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
 
 
@@ -162,6 +162,9 @@ def test_resume_inside_a_point_gives_the_uninterrupted_arrays(study_run, tmp_pat
         assert int(saved_progress["step"]) == 4
     resumed = vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
     assert_same_arrays(resumed, load(study_run[0], "lstm_gap3.npz"))
+    # Both processes that trained it are recorded: the one stopped and the one resumed.
+    first, second = (json.loads(str(e)) for e in resumed["provenance"])
+    assert first["commit"] == second["commit"] and first["machine"] == second["machine"]
 
 
 def test_study_writes_arrays_results_report_and_plots(study_run):
@@ -189,6 +192,12 @@ def test_study_writes_arrays_results_report_and_plots(study_run):
     assert "| lstm | >12 (0/2) | none |" in report_text
     assert "| lstm | 3 | >12, >12 | 12 |" in report_text
     assert "python launch.py (test)" in report_text
+    # Where it ran, as this process describes itself.
+    where = provenance.describe()
+    (entry,) = (json.loads(str(e)) for e in p["provenance"])
+    assert entry["commit"] == where["commit"] and entry["software"] == where["software"]
+    assert results["provenance"]["lstm/gap3"] == [entry]
+    assert f"| {where['machine']} |" in report_text and "| rnn gap 3; lstm gap 3 |" in report_text
     for name in study_plots.FIGURES:
         for ext in ("png", "pdf"):
             assert os.path.getsize(os.path.join(workdir, "plots", f"{name}.{ext}")) > 1000

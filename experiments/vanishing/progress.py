@@ -27,6 +27,8 @@ class Progress:
         self.diverged_at = np.full(seeds, -1, np.int64)
         self.solve = {}  # BY_LAG key -> [seeds, lags], NaN until the seed solves.
         self.train_seconds = 0.0
+        # One `provenance.describe()` (JSON) per process that trained the point.
+        self.provenance = []
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {f"records/{k}": np.asarray(v) for k, v in self.records.items()}
@@ -37,7 +39,8 @@ class Progress:
                       train_loss=np.asarray(self.train_loss),
                       steps_to_solve=self.steps_to_solve, solved=self.solved,
                       diverged=self.diverged, diverged_at=self.diverged_at,
-                      train_seconds=np.asarray(self.train_seconds))
+                      train_seconds=np.asarray(self.train_seconds),
+                      provenance=np.asarray(self.provenance, str))
         return arrays
 
     @classmethod
@@ -56,6 +59,7 @@ class Progress:
         progress.diverged = arrays["diverged"].copy()
         progress.diverged_at = arrays["diverged_at"].copy()
         progress.train_seconds = float(arrays["train_seconds"])
+        progress.provenance = [str(p) for p in arrays.get("provenance", ())]
         return progress
 
 

@@ -20,6 +20,8 @@ from experiments.errors import ConfigError
 from experiments.vanishing import plots
 
 TIMING = ("compile_seconds", "train_seconds")  # Wall-clock: they differ between runs.
+#: Arrays that say how and where a point ran, not what it computed.
+RUN_RECORD = (*TIMING, "provenance")
 
 
 def point_path(workdir: str, cell: str, gap: int) -> str:
@@ -82,7 +84,7 @@ def _mean_log(values) -> str:
 
 def summarize(points, threshold: float, solved_accuracy: float) -> dict:
     """Per (cell, gap), per cell and over all seeds: learning time and gradients."""
-    per_point, per_cell, timing = {}, {}, {}
+    per_point, per_cell, timing, where = {}, {}, {}, {}
     markers = []  # (cell, gap, seed, key gradient at init, steps to solve, solved)
     for (cell, gap), p in points.items():
         norms = p["grad_norms"]  # [seeds, measurements, lags]
@@ -111,6 +113,7 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "chance": float(p["chance"]),
         }
         timing[f"{cell}/gap{gap}"] = {k: float(p[k]) for k in TIMING if k in p}
+        where[f"{cell}/gap{gap}"] = [json.loads(str(e)) for e in p.get("provenance", ())]
         markers += [(cell, gap, int(s), float(k), int(n), bool(ok))
                     for s, k, n, ok in zip(p["seeds"], init_key, steps, solved, strict=True)]
     for cell in dict.fromkeys(cell for cell, _ in points):
@@ -138,7 +141,8 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
                                      [m[4] for m in markers if m[1] == g]) for g in gaps},
     }
     return {"points": per_point, "cells": per_cell, "key_gradient_vs_steps": correlation,
-            "timing": timing, "horizon_threshold": threshold, "solved_accuracy": solved_accuracy}
+            "timing": timing, "provenance": where, "horizon_threshold": threshold,
+            "solved_accuracy": solved_accuracy}
 
 
 def _steps_cell(row) -> str:
@@ -222,7 +226,28 @@ def report(summary: dict, command: str) -> str:
         cell, gap = name.rsplit("/gap", 1)
         lines.append(f"| {cell} | {gap} | {t.get('compile_seconds', float('nan')):.1f} "
                      f"| {t.get('train_seconds', float('nan')):.1f} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _provenance_lines(summary.get("provenance", {}))) + "\n"
+
+
+def _provenance_lines(where: dict) -> list[str]:
+    """Which points ran on which commit, machine and software. Numbers agree to the last
+    digit only within one group (see `experiments/provenance.py`)."""
+    groups = {}  # (commit, machine, software) -> point names
+    for name, entries in where.items():
+        for e in entries or [None]:
+            key = ("not recorded",) * 3 if e is None else (
+                e["commit"], e["machine"],
+                ", ".join(f"{k} {v}" for k, v in e["software"].items()))
+            groups.setdefault(key, []).append(name.replace("/gap", " gap "))
+    lines = ["", "## Where the points were computed", "",
+             "A point resumed in another process is listed once per process that trained it. "
+             "Float rounding, and so every trained number, can differ between groups.", "",
+             "| commit | machine | software | points |", "|---|---|---|---|"]
+    for (commit, machine, software), names in groups.items():
+        if len(commit) >= 40:  # A hash, perhaps with "+dirty": shorten the hash.
+            commit = commit[:12] + commit[40:]
+        lines.append(f"| {commit} | {machine} | {software} | {'; '.join(names)} |")
+    return lines
 
 
 def write_outputs(workdir: str, command: str | None = None) -> dict:

@@ -45,7 +45,7 @@ import numpy as np
 from absl import logging
 
 import recurrent as rec
-from experiments import models, train, validation
+from experiments import models, provenance, train, validation
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.tasks import Batch
 from experiments.vanishing import measure, points, report
@@ -162,6 +162,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     else:
         state, progress = restored
         logging.info("%s gap %d: resumed at step %d", cell_name, gap, progress.step)
+    progress.provenance.append(json.dumps(provenance.describe()))
     threshold = analysis.solved_accuracy
     beat = on_progress or (lambda: None)
 
@@ -258,7 +259,9 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
         gap=np.asarray(gap), seeds=np.asarray(seeds), chance=np.asarray(programs.chance),
         matrix_names=measure.matrix_names(cell, state.params["recurrent"]["cell"]),
         compile_seconds=np.asarray(compile_seconds),
-        train_seconds=np.asarray(progress.train_seconds))
+        train_seconds=np.asarray(progress.train_seconds),
+        # Where it ran: commit, machine, software (one entry per process that trained it).
+        provenance=np.asarray(progress.provenance, str))
     return arrays
 
 
@@ -358,7 +361,8 @@ def _kill_stalled(workdir: str, stall_seconds: int) -> None:
 
 def _run_pool(config, workdir: str, jobs, seeds) -> None:
     """Runs `jobs` in `study.workers` processes (spawned: each with its own JAX; a process
-    runs job after job, so JAX is imported once per worker), watching their heartbeats. Raises `BrokenProcessPool` when a worker died."""
+    runs job after job, so JAX is imported once per worker), watching their heartbeats.
+    Raises `BrokenProcessPool` when a worker died."""
     context = multiprocessing.get_context("spawn")
     stall = config.study.stall_seconds
     poll = min(30.0, stall / 4) if stall else None

@@ -1,0 +1,83 @@
+"""Where a result was computed: the commit, the machine and the software versions.
+
+A trained number is reproducible to the last digit only on the same commit, software and
+CPU: XLA compiles for the instruction set it finds (AVX2 or AVX-512 vectors sum in a
+different order), so two machines round differently, and a training run's rounding
+grows. The study's points record this beside their arrays.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import subprocess
+
+#: Distributions whose versions change a result's numbers.
+SOFTWARE = ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "numpy")
+#: Instruction-set extensions, widest first, that decide how XLA:CPU vectorises.
+_ISA = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
+
+
+def _cpuinfo() -> tuple[str | None, set[str]]:
+    """The CPU's model name and flags from /proc/cpuinfo (Linux); (None, {}) elsewhere."""
+    name, flags = None, set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and name is None:
+                    name = value.strip()
+                elif key in ("flags", "Features") and not flags:
+                    flags = set(value.split())
+    except OSError:
+        pass
+    return name, flags
+
+
+def machine() -> str:
+    """One line: CPU model, architecture, cores and the widest vector extension, for
+    example "AMD EPYC (x86_64, 2 cores, AVX-512)"."""
+    name, flags = _cpuinfo()
+    isa = next((label for flag, label in _ISA if flag in flags), None)
+    details = [platform.machine() or "unknown architecture", f"{os.cpu_count()} cores"]
+    if isa:
+        details.append(isa)
+    return f"{name or platform.processor() or 'unknown CPU'} ({', '.join(details)})"
+
+
+def commit() -> str:
+    """The git commit of the checkout this package runs from, with "+dirty" when tracked
+    files differ from it; "unknown" outside a git checkout."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def git(*args):
+        return subprocess.run(["git", "-C", root, *args], capture_output=True, text=True,
+                              timeout=30, check=True).stdout.strip()
+
+    try:
+        head = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def software() -> dict[str, str]:
+    """Python's version and each of `SOFTWARE`'s ("not installed" where missing)."""
+    versions = {"python": platform.python_version()}
+    for name in SOFTWARE:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def describe() -> dict:
+    """`{"commit", "machine", "software", "date"}` of this process, the date in UTC."""
+    return {"commit": commit(), "machine": machine(), "software": software(),
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
