@@ -348,3 +348,13 @@ def test_the_ablation_varies_only_what_it_names():
     assert point["task"].pop("distractors") is True
     del point["study"], same["study"]  # Which points run, not how one trains.
     assert point == same  # With its defaults a point is the full study's point.
+
+
+def test_the_report_groups_points_by_where_they_ran():
+    here = provenance.describe()
+    lines = report._provenance_lines({"rnn/gap4": [None], "rnn/gap8": [None, here],
+                                      "lstm/gap4": [here]})
+    table = [line for line in lines if line.startswith("| ") and "---" not in line][1:]
+    assert table[0] == "| not recorded | not recorded | not recorded | rnn gap 4; rnn gap 8 |"
+    assert table[1].startswith(f"| {here['commit'][:12]}")
+    assert table[1].endswith("| rnn gap 8; lstm gap 4 |") and len(table) == 2

@@ -113,7 +113,8 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "chance": float(p["chance"]),
         }
         timing[f"{cell}/gap{gap}"] = {k: float(p[k]) for k in TIMING if k in p}
-        where[f"{cell}/gap{gap}"] = [json.loads(str(e)) for e in p.get("provenance", ())]
+        # None: a process that trained the point but recorded nothing (an older commit).
+        where[f"{cell}/gap{gap}"] = [json.loads(str(e)) for e in p.get("provenance", [])] or [None]
         markers += [(cell, gap, int(s), float(k), int(n), bool(ok))
                     for s, k, n, ok in zip(p["seeds"], init_key, steps, solved, strict=True)]
     for cell in dict.fromkeys(cell for cell, _ in points):
@@ -234,7 +235,7 @@ def _provenance_lines(where: dict) -> list[str]:
     digit only within one group (see `experiments/provenance.py`)."""
     groups = {}  # (commit, machine, software) -> point names
     for name, entries in where.items():
-        for e in entries or [None]:
+        for e in entries:
             key = ("not recorded",) * 3 if e is None else (
                 e["commit"], e["machine"],
                 ", ".join(f"{k} {v}" for k, v in e["software"].items()))

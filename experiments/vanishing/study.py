@@ -162,6 +162,8 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     else:
         state, progress = restored
         logging.info("%s gap %d: resumed at step %d", cell_name, gap, progress.step)
+        if not progress.provenance:  # Checkpointed before points recorded where they ran.
+            progress.provenance.append(json.dumps(None))
     progress.provenance.append(json.dumps(provenance.describe()))
     threshold = analysis.solved_accuracy
     beat = on_progress or (lambda: None)
