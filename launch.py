@@ -11,7 +11,11 @@ A config with sweep axes runs its whole grid, or with --sweep_index=N only
 point N (one task of a cluster array job); --sweep_list prints the grid.
 Several processes form one data-parallel run with --coordinator_address,
 --num_processes and --process_id (or --distributed on SLURM / TPU pods).
-Bad flags, config values or workdirs give one line on stderr and exit code 2.
+Bad flags, config values or workdirs give one line on stderr and exit code 2;
+so does a workdir that another run holds (its `lock` file names the holder).
+SIGTERM or SIGINT stops a run at a step boundary with a checkpoint, exit code
+143 or 130 (128 + the signal); a full disk stops it with exit code 74. Either
+way, rerunning the same command resumes.
 """
 
 import logging as python_logging
@@ -49,8 +53,8 @@ _SWEEP_LIST = flags.DEFINE_boolean(
     "sweep_list", False, "Print the config's sweep grid (index, point name, flags) and exit.")
 
 
-def _fail(message) -> None:
-    """Prints one line on stderr and exits with status 2 (no traceback)."""
+def _fail(message, code: int = 2, prefix: str | None = "error") -> None:
+    """Prints one line on stderr and exits with status `code` (no traceback)."""
     if isinstance(message, (KeyError, AttributeError)):  # A mistyped --config.KEY.
         text = str(message.args[0] if message.args else message)
         key = re.search(r"\w+", text).group() if re.search(r"\w+", text) else text
@@ -64,8 +68,9 @@ def _fail(message) -> None:
         last = [line for line in text.strip().splitlines() if line.strip()][-1]
         text = f"{text.split('Traceback')[0].strip()} {last.strip()}"
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    print(f"error: {' '.join(lines) or 'invalid arguments'}", file=sys.stderr)
-    sys.exit(2)
+    text = " ".join(lines) or "invalid arguments"
+    print(text if prefix is None else f"{prefix}: {text}", file=sys.stderr)
+    sys.exit(code)
 
 
 def _parse_flags(argv):
@@ -111,7 +116,8 @@ def main(argv):
     import jax
 
     from experiments import runner
-    from experiments.errors import ConfigError, NonFiniteLossError
+    from experiments.errors import ConfigError, NonFiniteLossError, WriteError
+    from experiments.preemption import Preempted
 
     try:
         config = flags.FLAGS["config"].value
@@ -142,6 +148,10 @@ def main(argv):
                    sweep_index=_SWEEP_INDEX.value)
     except (ConfigError, NonFiniteLossError) as e:
         _fail(e)
+    except Preempted as e:  # SIGTERM / SIGINT: checkpoint saved; 143 / 130, as shells say.
+        _fail(e, e.exit_code, prefix=None)
+    except WriteError as e:  # A full disk or quota: the previous checkpoint is intact.
+        _fail(e.strerror, WriteError.EXIT_CODE)
     print(f"results in {workdir}")
 
 

@@ -41,6 +41,7 @@ import numpy as np
 
 import recurrent as rec
 from experiments import host_memory, op_profile, validation
+from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError
 from recurrent import fused
 from recurrent.base import auto_mode
@@ -527,8 +528,7 @@ def _study_markdown(rows) -> str:
 
 def run(config, workdir: str, command: str | None = None) -> dict:
     shapes = _validate(config)
-    if os.path.exists(workdir) and not os.path.isdir(workdir):
-        raise ConfigError(f"workdir {workdir!r} is a file; expected a directory (or a new path)")
+    workdir_lib.check_usable(workdir)
     notes = []
     rows, torch_info = _throughput_rows(config, shapes, notes)
     summary = speedups(rows)

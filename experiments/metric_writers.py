@@ -43,7 +43,7 @@ class MetricWriter:
         with open(tmp, "w") as f:
             f.writelines(json.dumps(row) + "\n" for row in kept)
         os.replace(tmp, self.path)
-        self._file = open(self.path, "a")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         self._tensorboard = SummaryWriter(os.path.join(workdir, "tensorboard"),
                                           start_step=resume_step)
 
@@ -52,15 +52,26 @@ class MetricWriter:
             return
         row = {"step": int(step)}
         row.update({k: float(v) for k, v in metrics.items()})
-        self._file.write(json.dumps({k: (v if isinstance(v, int) or math.isfinite(v)
-                                         else str(v)) for k, v in row.items()}) + "\n")
-        self._file.flush()
+        line = json.dumps({k: (v if isinstance(v, int) or math.isfinite(v) else str(v))
+                           for k, v in row.items()}) + "\n"
+        self._append(line.encode())
         self._tensorboard.scalars(step, metrics)
         self._tensorboard.flush()
+
+    def _append(self, data: bytes) -> None:
+        """Appends whole lines or nothing: a failed write (a full disk) is cut back off."""
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError:
+            os.ftruncate(self._fd, end)
+            raise
 
     def close(self) -> None:
         if not self.primary:
             return
-        self._file.close()
+        os.close(self._fd)
         self._tensorboard.close()
 

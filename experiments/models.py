@@ -55,6 +55,8 @@ def make_cell(spec: str, hidden_size: int) -> rec.Cell:
         fields = ", ".join(f.name for f in dataclasses.fields(rec.get_cell_class(name))
                            if f.name != "hidden_size")
         raise ValueError(f"unknown option in cell spec {spec!r}; {name} takes: {fields}") from None
+    except ValueError as e:  # The cell's own checks: a value of the wrong type or range.
+        raise ValueError(f"cell spec {spec!r}: {e}") from None
 
 
 def build_cell(model_config) -> rec.Layer:

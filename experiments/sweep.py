@@ -29,6 +29,7 @@ import ml_collections
 from absl import logging
 
 from experiments import models, train
+from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError, NonFiniteLossError
 
 # (sweep axis, the config key it sets, the prefix of its part of a point's name)
@@ -122,8 +123,7 @@ def _validate(config, grid: list[Point], index: int | None) -> None:
 
 def _record_grid(config, grid: list[Point], workdir: str) -> None:
     """Writes `sweep.json`, or checks that the one there describes the same sweep."""
-    if os.path.exists(workdir) and not os.path.isdir(workdir):
-        raise ConfigError(f"workdir {workdir!r} is a file; expected a directory (or a new path)")
+    workdir_lib.check_usable(workdir)
     record = {"config": json.loads(config.to_json()),
               "points": [{"index": p.index, "name": p.name, "overrides": p.overrides}
                          for p in grid]}

@@ -6,16 +6,20 @@ A run writes into `workdir`:
   tensorboard/      the same metrics as TensorBoard event files
   checkpoints/      orbax checkpoints (every `train.checkpoint_every` steps)
   results.json      final evaluation metrics and the task's chance level
+  lock              while the run writes there (see experiments/workdir.py)
 
 Running the same command again resumes from the latest checkpoint. Batches
 are a pure function of (seed, step), so the resumed data stream, and with it
 every parameter and metric, is exactly that of an uninterrupted run (except
-the wall-clock `steps_per_sec`).
+the wall-clock `steps_per_sec`). SIGTERM / SIGINT stop it at a step boundary with
+a checkpoint (experiments/preemption.py); a checkpoint that does not restore is
+moved aside and the previous one used.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import json
 import os
@@ -31,8 +35,9 @@ import optax
 import orbax.checkpoint as ocp
 from absl import logging
 
-from experiments import decoding, models, sharding, tasks, validation
-from experiments.errors import ConfigError, NonFiniteLossError
+from experiments import decoding, models, preemption, sharding, tasks, validation
+from experiments import workdir as workdir_lib
+from experiments.errors import ConfigError, NonFiniteLossError, WriteError
 from experiments.metric_writers import MetricWriter
 
 # Wall-clock metrics: they differ between a resumed and an uninterrupted run.
@@ -171,8 +176,7 @@ def write_json(path: str, data) -> None:
 
 def prepare_workdir(config, workdir: str) -> None:
     """Checks `workdir` can hold this run (nothing is written on failure)."""
-    if os.path.exists(workdir) and not os.path.isdir(workdir):
-        raise ConfigError(f"workdir {workdir!r} is a file; expected a directory (or a new path)")
+    workdir_lib.check_usable(workdir)
     saved_path = os.path.join(workdir, "config.json")
     if os.path.exists(saved_path):
         with open(saved_path) as f:
@@ -256,9 +260,23 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     task, cell = build(config)
     mesh = sharding.make_mesh(config.get("mesh"), config.train.batch_size)
     prepare_workdir(config, workdir)
-    train = config.train
     primary = jax.process_index() == 0  # In a multi-process run, only process 0 writes files.
     os.makedirs(workdir, exist_ok=True)
+    lock = workdir_lib.Lock(workdir) if primary else contextlib.nullcontext()
+    try:
+        with lock, preemption.deferred() as stop:
+            return _train(config, workdir, task, cell, mesh, primary, stop)
+    except OSError as e:
+        if not workdir_lib.is_disk_full(e):
+            raise
+        raise WriteError(e.errno, f"could not write in {workdir!r}: {e.strerror or e}; the "
+                         "previous checkpoint is intact (free space, then rerun the same "
+                         "command to resume)", e.filename) from e
+
+
+def _train(config, workdir, task, cell, mesh, primary: bool, stop) -> dict[str, float]:
+    """`train_and_evaluate` once `workdir` is checked and held."""
+    train = config.train
     if primary:
         write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
 
@@ -268,9 +286,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     state_sharding = sharding.state_shardings(mesh, state)
     state = jax.device_put(state, state_sharding)
     checkpoints = _checkpoint_manager(workdir, train)
-    latest = checkpoints.latest_step()
+    state, latest = workdir_lib.restore_newest(checkpoints, state, workdir)
     if latest is not None:
-        state = checkpoints.restore(latest, args=ocp.args.StandardRestore(state))
         logging.info("Resumed from the checkpoint at step %d.", latest)
     step = int(state.step)
     results_path = os.path.join(workdir, "results.json")
@@ -295,7 +312,9 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     train_metric = task.metric.removeprefix("eval_")
     batches = prefetched(lambda i: sharding.put_global(
         task.batch(config.seed, i, train.batch_size), data_sharding), step, train.steps)
-    window, window_start, last = [], time.perf_counter(), {}
+    # A window cut short by a preemption at this step resumes with its saved metrics.
+    window, window_start, last = workdir_lib.load_pending_window(workdir, step), \
+        time.perf_counter(), {}
     try:
         for batch in batches:
             state, metrics = step_fn(state, batch)
@@ -340,6 +359,14 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
                              evaluation["eval_loss"], headline, task.chance)
             if step % train.checkpoint_every == 0 or is_last:
                 checkpoints.save(step, args=ocp.args.StandardSave(state))
+                workdir_lib.drop_pending_window(workdir)
+            if stop.requested is not None and not is_last:
+                if step % train.checkpoint_every:
+                    checkpoints.save(step, args=ocp.args.StandardSave(state), force=True)
+                    checkpoints.wait_until_finished()
+                    if primary:
+                        workdir_lib.save_pending_window(workdir, step, jax.device_get(window))
+                raise preemption.Preempted(stop.requested, step, workdir)
     finally:
         batches.close()
         writer.close()

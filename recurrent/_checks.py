@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 import numbers
 from typing import Any
 
@@ -25,18 +27,62 @@ def one_of(name: str, value: Any, choices) -> Any:
     return value
 
 
+def _is_float_dtype(value: Any) -> bool:
+    try:
+        return jnp.issubdtype(jnp.dtype(value), jnp.floating)
+    except TypeError:
+        return False
+
+
 def optional_float_dtype(name: str, value: Any):
     """Returns `value` if it is None or names a floating-point dtype, else raises."""
-    if value is None:
-        return None
-    try:
-        dtype = jnp.dtype(value)
-    except TypeError:
-        dtype = None
-    if dtype is None or not jnp.issubdtype(dtype, jnp.floating):
+    if value is not None and not _is_float_dtype(value):
         raise ValueError(f"{name} must be None or a floating-point dtype such as "
                          f"'bfloat16', got {value!r}")
     return value
+
+
+def float_dtype(name: str, value: Any):
+    """Returns `value` if it names a floating-point dtype, else raises."""
+    if value is None or not _is_float_dtype(value):
+        raise ValueError(f"{name} must be a floating-point dtype such as 'float32', "
+                         f"got {value!r}")
+    return value
+
+
+def _declared_type_error(declared: str, value: Any) -> str | None:
+    """What `value` should be, if it is not of the declared annotation, else None."""
+    options = {part.strip() for part in declared.split("|")}
+    if "None" in options and value is None:
+        return None
+    options.discard("None")
+    optional = " or None" if "None" in declared else ""
+    if options == {"bool"}:
+        return None if isinstance(value, bool) else f"True or False{optional}"
+    if options == {"int"}:
+        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        return None if ok else f"an integer{optional}"
+    if options == {"float"}:
+        ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
+              and math.isfinite(value))
+        return None if ok else f"a finite number{optional}"
+    if options == {"str"}:
+        return None if isinstance(value, str) else f"a string{optional}"
+    return None  # Any, or a type a cell checks itself.
+
+
+def declared_types(cell) -> None:
+    """Checks each dataclass field of `cell` against its declared type (`int`, `float`,
+    `bool`, `str`, optionally `| None`); `param_dtype` must name a floating-point dtype
+    and `matmul_dtype` one or None. Raises ValueError naming the field and the value."""
+    for field in dataclasses.fields(cell):
+        value = getattr(cell, field.name)
+        if field.name == "param_dtype":
+            float_dtype(field.name, value)
+        elif field.name == "matmul_dtype":
+            optional_float_dtype(field.name, value)
+        elif (expected := _declared_type_error(str(field.type), value)) is not None:
+            raise ValueError(f"{field.name} must be {expected}, got {value!r}")
 
 
 def batch_shape_tuple(batch_shape) -> tuple[int, ...]:

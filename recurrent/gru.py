@@ -57,7 +57,7 @@ class GRU(KernelCell):
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
-        _checks.optional_float_dtype("matmul_dtype", self.matmul_dtype)
+        _checks.declared_types(self)
 
     def init(self, key, input_size):
         input_size = _checks.positive_int("input_size", input_size)

@@ -51,6 +51,7 @@ class IndRNN(Cell):
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
+        _checks.declared_types(self)
         _checks.one_of("activation", self.activation, ACTIVATIONS)
         if self.t_max is not None and (isinstance(self.t_max, bool) or not isinstance(
                 self.t_max, numbers.Real) or self.t_max < 1):

@@ -58,6 +58,7 @@ class LRU(LinearCell):
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
+        _checks.declared_types(self)
         if self.state_size is not None:
             _checks.positive_int("state_size", self.state_size)
         for name in ("r_min", "r_max", "max_phase"):

@@ -68,7 +68,7 @@ class LSTM(KernelCell):
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
-        _checks.optional_float_dtype("matmul_dtype", self.matmul_dtype)
+        _checks.declared_types(self)
         t_max = self.chrono_t_max
         if t_max is not None and (
                 isinstance(t_max, bool) or not isinstance(t_max, numbers.Real)

@@ -28,6 +28,7 @@ class InputGatedCell(LinearCell):
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
+        _checks.declared_types(self)
 
     def init(self, key, input_size):
         input_size = _checks.positive_int("input_size", input_size)

@@ -63,7 +63,7 @@ class RNN(KernelCell):
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
-        _checks.optional_float_dtype("matmul_dtype", self.matmul_dtype)
+        _checks.declared_types(self)
         _checks.one_of("activation", self.activation, ACTIVATIONS)
         _checks.one_of("recurrent_init", self.recurrent_init, RECURRENT_INITS)
 

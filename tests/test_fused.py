@@ -181,7 +181,9 @@ def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, pertur
     results = {layout: jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2, 3)),
                                static_argnums=4)(params, xs_TxBxI, carry, perturbation, layout)
                for layout in ("batch_major", "feature_major")}
-    _assert_close(results["feature_major"], results["batch_major"])
+    # The layouts sum their products in different orders: on an AVX-512 CPU one gradient
+    # element that cancels down to 5e-3 (the others are O(1)) differed by 1.7e-6.
+    _assert_close(results["feature_major"], results["batch_major"], atol=1e-5)
 
 
 def test_the_layout_is_chosen_per_cell_and_checked(xs):

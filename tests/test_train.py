@@ -170,6 +170,26 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_checkpoint(tmp_p
     ("model.hidden_size", -4, "model.hidden_size must be an integer >= 1, got -4"),
     ("train.optimizer", "lion", "train.optimizer must be one of adam, adamw, sgd, rmsprop"),
     ("experiment", "dance", "experiment must be one of"),
+    # Cell options against the fields' declared types and the cells' own checks.
+    ("model.cell", "lstm:forget_bias=abc", "cell spec 'lstm:forget_bias=abc': forget_bias "
+                                           "must be a finite number, got 'abc'"),
+    ("model.cell", "rnn:recurrent_scale=abc", "recurrent_scale must be a finite number"),
+    ("model.cell", "gru:param_dtype=int32", "param_dtype must be a floating-point dtype such "
+                                            "as 'float32', got 'int32'"),
+    ("model.cell", "lstm:matmul_dtype=int8", "matmul_dtype must be None or a floating-point"),
+    ("model.cell", "mingru:log_space=1", "log_space must be True or False, got 1"),
+    ("model.cell", "lru:r_min=nan", "r_min must be a finite number, got 'nan'"),
+    ("model.cell", "indrnn:t_max=abc", "t_max must be an integer or None, got 'abc'"),
+    ("model.cell", "lstm:chrono_t_max=1", "chrono_t_max must be None or a number >= 2, got 1"),
+    ("model.cell", "lstm:forget_bias", "cell option 'forget_bias' in 'lstm:forget_bias' must "
+                                       "look like key=value"),
+    ("seed", -1, "seed must be an integer >= 0, got -1"),
+    ("train.learning_rate", 0.0, "train.learning_rate must be a number > 0.0, got 0.0"),
+    ("train.grad_clip_norm", -1.0, "train.grad_clip_norm must be a number >= 0.0"),
+    ("train.schedule", "step", "train.schedule must be one of constant, cosine, linear"),
+    ("train.warmup_steps", -1, "train.warmup_steps must be an integer >= 0, got -1"),
+    ("train.log_every", 0, "train.log_every must be an integer >= 1, got 0"),
+    ("model.dropout", 1.0, r"model.dropout must be a number >= 0.0 and < 1.0, got 1.0"),
 ])
 def test_bad_config_values_write_nothing(tmp_path, key, value, message):
     config = tiny_config()

@@ -358,3 +358,35 @@ def test_the_report_groups_points_by_where_they_ran():
     assert table[0] == "| not recorded | not recorded | not recorded | rnn gap 4; rnn gap 8 |"
     assert table[1].startswith(f"| {here['commit'][:12]}")
     assert table[1].endswith("| rnn gap 8; lstm gap 4 |") and len(table) == 2
+
+
+def test_sigterm_checkpoints_the_point_between_evaluations_and_it_resumes_exactly(
+        study_run, tmp_path, monkeypatch):
+    from experiments import preemption
+    from experiments.vanishing import points as points_lib
+    original = points_lib.chunk_batches
+
+    def signal_while_making_chunk_3(task, seeds, index, point):
+        if index == 3:  # Made while chunk 2 (steps 5-6) trains: stops at step 6, mid-window.
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(task, seeds, index, point)
+
+    monkeypatch.setattr(points_lib, "chunk_batches", signal_while_making_chunk_3)
+    directory = str(tmp_path / "checkpoint")
+    with preemption.deferred(), pytest.raises(preemption.Preempted, match="SIGTERM at step 6"):
+        vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
+    monkeypatch.undo()
+    with np.load(os.path.join(directory, "progress.npz")) as saved:
+        assert int(saved["step"]) == 6 and saved["window_losses"].shape == (2, 2)
+    resumed = vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
+    assert_same_arrays(resumed, load(study_run[0], "lstm_gap3.npz"))
+
+
+def test_a_study_refuses_a_workdir_another_run_holds(tmp_path):
+    from experiments import workdir as workdir_lib
+    workdir = str(tmp_path / "study")
+    os.makedirs(workdir)
+    with workdir_lib.Lock(workdir), pytest.raises(workdir_lib.WorkdirLocked,
+                                                  match="in use by another run"):
+        runner.run(tiny_config(), workdir)
+    assert os.listdir(workdir) == []

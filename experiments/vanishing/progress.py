@@ -29,6 +29,9 @@ class Progress:
         self.train_seconds = 0.0
         # One `provenance.describe()` (JSON) per process that trained the point.
         self.provenance = []
+        # Per-step training losses [seeds] since the last evaluation: a checkpoint taken
+        # between evaluations (a preemption) keeps them for the next one's mean.
+        self.window_losses = []
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {f"records/{k}": np.asarray(v) for k, v in self.records.items()}
@@ -40,7 +43,8 @@ class Progress:
                       steps_to_solve=self.steps_to_solve, solved=self.solved,
                       diverged=self.diverged, diverged_at=self.diverged_at,
                       train_seconds=np.asarray(self.train_seconds),
-                      provenance=np.asarray(self.provenance, str))
+                      provenance=np.asarray(self.provenance, str),
+                      window_losses=np.asarray(self.window_losses, np.float32))
         return arrays
 
     @classmethod
@@ -60,6 +64,7 @@ class Progress:
         progress.diverged_at = arrays["diverged_at"].copy()
         progress.train_seconds = float(arrays["train_seconds"])
         progress.provenance = [str(p) for p in arrays.get("provenance", ())]
+        progress.window_losses = list(arrays.get("window_losses", ()))
         return progress
 
 

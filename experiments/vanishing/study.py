@@ -45,7 +45,8 @@ import numpy as np
 from absl import logging
 
 import recurrent as rec
-from experiments import models, provenance, train, validation
+from experiments import models, preemption, provenance, train, validation
+from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.tasks import Batch
 from experiments.vanishing import measure, points, report
@@ -209,7 +210,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     done = False
     if progress.step == 0:
         _, done = evaluate_and_record(state, 0, [])
-    losses = []
+    losses = list(progress.window_losses)
     batches = train.prefetched(make_chunk, progress.step // chunk, budget // chunk)
     try:
         for batch in (() if done else batches):
@@ -238,9 +239,15 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
                              time.perf_counter() - started)
             if done:
                 break
-            if checkpoints is not None and progress.step % study.checkpoint_every == 0:
+            signum = preemption.requested()
+            if checkpoints is not None and (progress.step % study.checkpoint_every == 0
+                                            or signum is not None):
                 progress.train_seconds = time.perf_counter() - started
+                progress.window_losses = list(losses)
                 checkpoints.save(state, progress)
+            if signum is not None:
+                raise preemption.Preempted(signum, progress.step,
+                                           f"{checkpoint_dir} ({cell_name} gap {gap})")
     finally:
         batches.close()
         if checkpoints is not None:
@@ -330,6 +337,7 @@ def _worker_init(verbosity: int) -> None:
     # asynchronous dispatch on CPU). Dispatching synchronously (the calls here are long: a
     # chunk of steps, a measurement) keeps every execution finished before the next.
     jax.config.update("jax_cpu_enable_async_dispatch", False)
+    preemption.install()  # SIGTERM / SIGINT: checkpoint the point, then stop.
     logging.set_verbosity(verbosity)
     quiet = pylogging.Filter()
     quiet.filter = lambda r: r.levelno >= pylogging.WARNING or "orbax" not in r.pathname
@@ -367,7 +375,7 @@ def _run_pool(config, workdir: str, jobs, seeds) -> None:
     Raises `BrokenProcessPool` when a worker died."""
     context = multiprocessing.get_context("spawn")
     stall = config.study.stall_seconds
-    poll = min(30.0, stall / 4) if stall else None
+    poll = min(5.0, stall / 4) if stall else 5.0
     with concurrent.futures.ProcessPoolExecutor(
             config.study.workers, mp_context=context, initializer=_worker_init,
             initargs=(logging.get_verbosity(),)) as pool:
@@ -379,6 +387,11 @@ def _run_pool(config, workdir: str, jobs, seeds) -> None:
                     pending, timeout=poll, return_when=concurrent.futures.FIRST_EXCEPTION)
                 for future in done:
                     future.result()
+                if (signum := preemption.requested()) is not None:
+                    for process in list(pool._processes.values()):  # Pass the signal on:
+                        if process.is_alive():  # each worker checkpoints and stops.
+                            os.kill(process.pid, signum)
+                    stall = 0  # Saving may take a while; it is not a stall.
                 _kill_stalled(workdir, stall)
         except BaseException:
             for future in futures:
@@ -403,6 +416,9 @@ def _run_in_processes(config, workdir: str, seeds) -> None:
             _run_pool(config, workdir, jobs, seeds)
             break
         except concurrent.futures.process.BrokenProcessPool:
+            if (signum := preemption.requested()) is not None:  # A worker it killed early.
+                raise preemption.Preempted(signum, 0, os.path.join(workdir, "checkpoints")
+                                           ) from None
             if restart == MAX_RESTARTS:
                 raise
             logging.warning("a study worker died or was killed; restarting the workers for "
@@ -435,14 +451,16 @@ def run_study(config, workdir: str, command: str | None = None) -> dict:
     validation.validate_training(config)
     validate(config)
     train.prepare_workdir(config, workdir)
-    os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
-    train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
-    seeds = points.seeds_of(config)
-    if config.study.workers == 1 or len(_missing_jobs(config, workdir)) <= 1:
-        for job in _missing_jobs(config, workdir, log=True):
-            _train_and_save(config, workdir, job, seeds)
-    else:
-        _run_in_processes(config, workdir, seeds)
+    os.makedirs(workdir, exist_ok=True)
+    with workdir_lib.Lock(workdir), preemption.deferred():
+        os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
+        train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
+        seeds = points.seeds_of(config)
+        if config.study.workers == 1 or len(_missing_jobs(config, workdir)) <= 1:
+            for job in _missing_jobs(config, workdir, log=True):
+                _train_and_save(config, workdir, job, seeds)
+        else:
+            _run_in_processes(config, workdir, seeds)
     checkpoints = os.path.join(workdir, "checkpoints")
     if os.path.isdir(checkpoints) and not os.listdir(checkpoints):
         os.rmdir(checkpoints)
