@@ -37,7 +37,7 @@ from absl import logging
 
 from experiments import decoding, models, preemption, sharding, tasks, validation
 from experiments import workdir as workdir_lib
-from experiments.errors import ConfigError, NonFiniteLossError, WriteError
+from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import MetricWriter
 
 # Wall-clock metrics: they differ between a resumed and an uninterrupted run.
@@ -263,15 +263,8 @@ def train_and_evaluate(config, workdir: str) -> dict[str, float]:
     primary = jax.process_index() == 0  # In a multi-process run, only process 0 writes files.
     os.makedirs(workdir, exist_ok=True)
     lock = workdir_lib.Lock(workdir) if primary else contextlib.nullcontext()
-    try:
-        with lock, preemption.deferred() as stop:
-            return _train(config, workdir, task, cell, mesh, primary, stop)
-    except OSError as e:
-        if not workdir_lib.is_disk_full(e):
-            raise
-        raise WriteError(e.errno, f"could not write in {workdir!r}: {e.strerror or e}; the "
-                         "previous checkpoint is intact (free space, then rerun the same "
-                         "command to resume)", e.filename) from e
+    with workdir_lib.disk_full_stops(workdir), lock, preemption.deferred() as stop:
+        return _train(config, workdir, task, cell, mesh, primary, stop)
 
 
 def _train(config, workdir, task, cell, mesh, primary: bool, stop) -> dict[str, float]:

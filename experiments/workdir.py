@@ -11,6 +11,7 @@ this host is taken over with a warning; a lock from another host is never taken 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -20,7 +21,7 @@ import time
 import numpy as np
 from absl import logging
 
-from experiments.errors import ConfigError
+from experiments.errors import ConfigError, WriteError
 
 LOCK_NAME = "lock"
 
@@ -145,6 +146,19 @@ def is_disk_full(error: BaseException) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+@contextlib.contextmanager
+def disk_full_stops(workdir: str):
+    """Turns a write that failed for lack of space or quota into one `WriteError` line."""
+    try:
+        yield
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        raise WriteError(e.errno, f"could not write in {workdir!r}: {e.strerror or e}; the "
+                         "previous checkpoint is intact (free space, then rerun the same "
+                         "command to resume)", e.filename) from e
 
 
 def restore_newest(manager, template, workdir: str):

@@ -167,6 +167,29 @@ def test_resume_inside_a_point_gives_the_uninterrupted_arrays(study_run, tmp_pat
     assert first["commit"] == second["commit"] and first["machine"] == second["machine"]
 
 
+def test_a_corrupt_point_checkpoint_is_moved_aside_and_the_point_starts_over(
+        study_run, tmp_path, monkeypatch, caplog):
+    directory = str(tmp_path / "checkpoint")
+    save = progress.Checkpoints.save
+
+    def save_then_stop(self, state, point_progress):
+        save(self, state, point_progress)
+        raise Preempted
+
+    monkeypatch.setattr(progress.Checkpoints, "save", save_then_stop)
+    with pytest.raises(Preempted):
+        vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
+    monkeypatch.undo()
+    for folder, _, files in os.walk(directory):
+        if os.path.basename(folder) == "d":  # Orbax's array files.
+            for name in files:
+                with open(os.path.join(folder, name), "wb") as f:
+                    f.write(b"garbage")
+    again = vanishing.train_point(tiny_config(), "lstm", 3, [0, 1], checkpoint_dir=directory)
+    assert "does not restore" in caplog.text and os.path.isdir(directory + ".corrupt")
+    assert_same_arrays(again, load(study_run[0], "lstm_gap3.npz"))
+
+
 def test_study_writes_arrays_results_report_and_plots(study_run):
     workdir, summary = study_run
     assert sorted(os.listdir(os.path.join(workdir, "points"))) == ["lstm_gap3.npz", "rnn_gap3.npz"]
@@ -390,3 +413,17 @@ def test_a_study_refuses_a_workdir_another_run_holds(tmp_path):
                                                   match="in use by another run"):
         runner.run(tiny_config(), workdir)
     assert os.listdir(workdir) == []
+
+
+def test_a_full_disk_stops_the_study_with_one_error(tmp_path, monkeypatch):
+    import errno
+
+    from experiments.errors import WriteError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(progress.Checkpoints, "save", full)
+    with pytest.raises(WriteError, match="No space left on device; the previous checkpoint"):
+        runner.run(tiny_config(), str(tmp_path / "study"))
+    assert not os.path.exists(tmp_path / "study" / "lock")

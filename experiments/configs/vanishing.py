@@ -80,6 +80,9 @@ def get_config(variant: str = "full"):
         # steps, LSTM, RNN, GRU, chrono LSTM at gap 32, init), 5 rounds' within 3.7-6.4%.
         config.analysis.jacobian_examples = 2
         config.analysis.power_iterations = 5
+        # Its compiled calls take seconds: a hung worker (it happened in a make run at
+        # c66dce4, before the workers dispatched synchronously) costs 2 minutes, not 10.
+        config.study.stall_seconds = 120
     if variant == "ablation":
         # Gap 32, where the LSTM at its default forget bias (1) left its plateau within no
         # budget tried while the GRU solved it: the forget gate's initial timescale varies

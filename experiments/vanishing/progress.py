@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import orbax.checkpoint as ocp
+from absl import logging
 
 from experiments.vanishing import measure
 
@@ -78,18 +79,39 @@ class Checkpoints:
     def __init__(self, directory: str):
         self.directory = os.path.abspath(directory)
         self.progress_path = os.path.join(self.directory, "progress.npz")
-        self.manager = ocp.CheckpointManager(
+        self.manager = self._open()
+
+    def _open(self) -> ocp.CheckpointManager:
+        return ocp.CheckpointManager(
             os.path.join(self.directory, "state"),
             options=ocp.CheckpointManagerOptions(max_to_keep=2, create=True,
                                                  enable_async_checkpointing=False))
 
     def restore(self, template, seeds: int, budget: int):
-        """`(state, progress)` of the last complete checkpoint, or None."""
+        """`(state, progress)` of the last complete checkpoint, or None.
+
+        A checkpoint that does not restore (truncated or overwritten files) is logged and
+        moved aside to `<directory>.corrupt` (never deleted): the point starts over, which
+        gives the arrays an uninterrupted point gives."""
         if not os.path.exists(self.progress_path):
             return None
-        with np.load(self.progress_path) as data:
-            progress = Progress.from_arrays(dict(data), seeds, budget)
-        state = self.manager.restore(progress.step, args=ocp.args.StandardRestore(template))
+        try:
+            with np.load(self.progress_path) as data:
+                progress = Progress.from_arrays(dict(data), seeds, budget)
+            state = self.manager.restore(progress.step,
+                                         args=ocp.args.StandardRestore(template))
+        except Exception as e:  # noqa: BLE001 - any unreadable file: start the point over.
+            self.manager.close()
+            target = self.directory + ".corrupt"
+            suffix = 1
+            while os.path.exists(target):
+                target, suffix = f"{self.directory}.corrupt{suffix}", suffix + 1
+            os.rename(self.directory, target)
+            logging.warning("checkpoint %s does not restore (%s); moved it to %s, and the "
+                            "point starts over", self.directory, " ".join(str(e).split())[:300],
+                            target)
+            self.manager = self._open()
+            return None
         return state, progress
 
     def save(self, state, progress: Progress) -> None:

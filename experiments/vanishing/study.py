@@ -452,7 +452,8 @@ def run_study(config, workdir: str, command: str | None = None) -> dict:
     validate(config)
     train.prepare_workdir(config, workdir)
     os.makedirs(workdir, exist_ok=True)
-    with workdir_lib.Lock(workdir), preemption.deferred():
+    with workdir_lib.disk_full_stops(workdir), workdir_lib.Lock(workdir), \
+            preemption.deferred():
         os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
         train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
         seeds = points.seeds_of(config)
