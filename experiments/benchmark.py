@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import resource
 import time
 
@@ -40,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import recurrent as rec
-from experiments import host_memory, op_profile, validation
+from experiments import host_memory, op_profile, provenance, validation
 from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError
 from recurrent import fused
@@ -529,6 +528,12 @@ def _study_markdown(rows) -> str:
 def run(config, workdir: str, command: str | None = None) -> dict:
     shapes = _validate(config)
     workdir_lib.check_usable(workdir)
+    os.makedirs(workdir, exist_ok=True)
+    with workdir_lib.Lock(workdir):  # Two benchmarks at once would time each other.
+        return _run(config, workdir, command, shapes)
+
+
+def _run(config, workdir: str, command: str | None, shapes) -> dict:
     notes = []
     rows, torch_info = _throughput_rows(config, shapes, notes)
     summary = speedups(rows)
@@ -552,18 +557,17 @@ def run(config, workdir: str, command: str | None = None) -> dict:
         study_rows.append(step_benchmark.measure(config.study_step_gap))
         print(f"study step (3 seeds, gap {config.study_step_gap}): "
               f"{study_rows[-1]['ours_ms_per_step']:.2f} ms")
-    machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-               f"JAX {jax.__version__} on {jax.devices()[0].platform}")
+    machine = f"{provenance.machine()}, JAX {jax.__version__} on {jax.devices()[0].platform}"
     if torch_info is not None:
         machine += f", PyTorch {torch_info[0]} ({torch_info[1]} threads)"
     machine += f"; host memory: {host_memory.describe()}"
     command = command or "python launch.py --config=experiments/configs/benchmark.py"
-    results = {"machine": machine, "command": command, "notes": notes, "rows": rows,
+    results = {"machine": machine, "command": command, "provenance": provenance.describe(),
+               "notes": notes, "rows": rows,
                "speedups": summary, "state_grads": grads_rows, "scan_rows": scan_rows,
                "profiles": profiles, "study_step": study_rows}
     text = _markdown(command, machine, notes, rows, summary, grads_rows, scan_rows, profiles,
                      config) + _study_markdown(study_rows)
-    os.makedirs(workdir, exist_ok=True)
     with open(os.path.join(workdir, "benchmark.md"), "w") as f:
         f.write(text)
     with open(os.path.join(workdir, "benchmark.json"), "w") as f:
