@@ -49,6 +49,10 @@ _HOST_MEMORY = flags.DEFINE_enum(
     "host_memory", "reuse", host_memory.POLICIES, "reuse: keep freed host memory for the next "
     "step instead of returning it to the OS (no page faults on XLA:CPU's per-call temporary "
     "buffers; see experiments/host_memory.py); system: the C library's defaults.")
+_RECORD = flags.DEFINE_string(
+    "record", None, "After the run, write its command, commit, machine, software, wall time "
+    "and metrics to docs/results/NAME.json, the registry that published numbers come from "
+    "(python -m experiments.reproduce NAME re-runs it).")
 _SWEEP_LIST = flags.DEFINE_boolean(
     "sweep_list", False, "Print the config's sweep grid (index, point name, flags) and exit.")
 
@@ -141,8 +145,15 @@ def main(argv):
         name = os.path.splitext(os.path.basename(config_flags.get_config_filename(
             flags.FLAGS["config"])))[0]
         workdir = os.path.join("runs", f"{name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    from experiments import registry
+    try:
+        if _RECORD.value is not None:
+            registry.check_name(_RECORD.value)
+    except ConfigError as e:
+        _fail(e)
     logging.info("JAX %s, devices: %s", jax.__version__, jax.devices())
     logging.info("workdir: %s\nconfig:\n%s", workdir, config)
+    started = time.perf_counter()
     try:
         runner.run(config, workdir, command=" ".join(["python", *sys.argv]),
                    sweep_index=_SWEEP_INDEX.value)
@@ -153,6 +164,12 @@ def main(argv):
     except WriteError as e:  # A full disk or quota: the previous checkpoint is intact.
         _fail(e.strerror, WriteError.EXIT_CODE)
     print(f"results in {workdir}")
+    if _RECORD.value is not None:
+        results = os.path.join(workdir, "results.json")
+        if not os.path.exists(results):
+            _fail(f"--record: this run wrote no results.json in {workdir} to record")
+        print("recorded:", registry.record(_RECORD.value, sys.argv[1:], results,
+                                           time.perf_counter() - started))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,98 @@
+"""The results registry: entries written by runs, reproduced, and every quoted number checked."""
+
+import glob
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from experiments import registry, reproduce
+from experiments.errors import ConfigError
+
+DOCS = [os.path.join(registry.ROOT, "README.md"),
+        *sorted(glob.glob(os.path.join(registry.ROOT, "docs", "*.md")))]
+
+
+def test_every_quoted_number_matches_its_registry_entry():
+    quoted = 0
+    for doc in DOCS:
+        with open(doc) as f:
+            text = f.read()
+        for number, name, metric, spec in registry.quoted_numbers(text):
+            entry = registry.load(name)
+            assert metric in entry["metrics"], f"{doc}: {name} has no metric {metric!r}"
+            shown = registry.format_value(entry["metrics"][metric], spec)
+            assert shown == number.replace(",", ""), (
+                f"{os.path.basename(doc)} quotes {number} for {name}:{metric}; the registry "
+                f"holds {entry['metrics'][metric]} ({shown} at {spec!r})")
+            quoted += 1
+    assert quoted >= 1  # The docs do quote the registry.
+
+
+def test_every_entry_was_written_by_a_run():
+    for name in registry.names():
+        entry = registry.load(name)
+        assert set(entry) >= {"name", "command", "commit", "machine", "software", "date",
+                              "wall_seconds", "metrics"}, name
+        assert entry["name"] == name and entry["metrics"]
+        assert not any(a.startswith("--workdir") for a in entry["command"])
+
+
+def test_quotes_parse_numbers_percentages_and_formats():
+    text = ("BLEU 97.7<!--result:translation:eval_bleu:.1f--> and 92.6%<!--result:translation:"
+            "eval_exact_match:.1%-->, steps 1,800<!--result:s:x:,.0f-->")
+    assert registry.quoted_numbers(text) == [
+        ("97.7", "translation", "eval_bleu", ".1f"),
+        ("92.6", "translation", "eval_exact_match", ".1%"),
+        ("1,800", "s", "x", ",.0f")]
+    assert registry.format_value(0.926, ".1%") == "92.6"
+    assert registry.format_value(1800.0, ",.0f") == "1,800"
+
+
+def test_metrics_leave_out_wall_clock_and_flatten_nesting():
+    results = {"loss": 0.5, "steps_per_sec": 30.0, "wall_seconds": 9.0, "step": 100,
+               "metric": "eval_loss", "higher_is_better": False,
+               "points": {"rnn/gap4": {"median": 100.0, "solved": [True]}},
+               "timing": {"rnn/gap4": {"train_seconds": 3.0}}}
+    assert registry.metrics_of(results) == {"loss": 0.5, "step": 100,
+                                            "points/rnn/gap4/median": 100.0}
+
+
+def test_a_bad_name_is_refused():
+    with pytest.raises(ConfigError, match="a registry name is lower-case"):
+        registry.check_name("My Result")
+    with pytest.raises(ConfigError, match="no registry entry 'nope'"):
+        registry.load("nope")
+
+
+def test_record_then_reproduce_a_cheap_entry_end_to_end(tmp_path):
+    """A 40-step Italy run, recorded by launch.py --record and re-run by the reproduce tool."""
+    flags = ["--config=experiments/configs/italy.py", "--config.train.steps=40",
+             "--config.model.hidden_size=8", "--config.model.embed_size=8",
+             "--config.task.eval_size=16", "--config.train.log_every=20",
+             "--config.train.eval_every=20", "--config.train.checkpoint_every=20"]
+    directory = str(tmp_path / "results")
+    env = dict(os.environ)
+    record = subprocess.run(
+        [sys.executable, "-c", "import sys; from experiments import registry; "
+         f"registry.DIRECTORY = {directory!r}; sys.argv = ['launch.py', *sys.argv[1:]]; "
+         "import runpy; runpy.run_path('launch.py', run_name='__main__')",
+         *flags, f"--workdir={tmp_path / 'run'}", "--record=smoke"],
+        cwd=registry.ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert record.returncode == 0, record.stderr[-2000:]
+    entry = registry.load("smoke", directory)
+    assert entry["command"] == flags and entry["metrics"]["step"] == 40
+    assert "eval_loss" in entry["metrics"] and "steps_per_sec" not in entry["metrics"]
+    out = io.StringIO()
+    assert reproduce.reproduce("smoke", directory, out=out), out.getvalue()
+    assert "agreement: exact" in out.getvalue()
+    # A registry that disagrees with the run is caught.
+    entry["metrics"]["eval_loss"] += 1.0
+    with open(registry.path("smoke", directory), "w") as f:
+        json.dump(entry, f)
+    out = io.StringIO()
+    assert not reproduce.reproduce("smoke", directory, out=out)
+    assert "BAD eval_loss" in out.getvalue()
