@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # because the shape letters (B, T, I, H) are the project's names for axes.
 RUFF := $(PY) -m ruff check --select E,F,W,I,B,UP --ignore E741 --line-length 100 --target-version py311
 
-.PHONY: run test lint demo benchmarks performance clean
+.PHONY: run test lint demo benchmarks performance reproduce clean
 
 # A small version of the vanishing-gradient study (RNN, LSTM, GRU and chrono-initialised LSTM
 # on the Italy task at gaps 4-32, three seeds each, until solved or 3000 steps), then the
@@ -43,6 +43,11 @@ benchmarks: $(TEST_STAMP)
 # and the floor of unavoidable products; the tables behind docs/performance.md.
 performance: $(RUN_STAMP)
 	$(PY) launch.py --config=experiments/configs/benchmark.py --workdir=runs/benchmark
+
+# Re-run every result in docs/results/ and compare (see python -m experiments.reproduce --list
+# for what each costs).
+reproduce: $(RUN_STAMP)
+	$(PY) -m experiments.reproduce --all
 
 # One pytest worker per core, whole files per worker, so a file's shared fixtures run once.
 # JAX compiles dominate the suite; tests/conftest.py makes them cheaper.

@@ -10,7 +10,8 @@ and the metrics: every number of the run's `results.json` except wall-clock ones
 in it is typed by hand.
 
 A number quoted in README.md or docs/*.md is tied to its entry by a comment right after it,
-`97.7<!--result:translation:eval_bleu:.1f-->` (entry, metric, Python format spec: `.1%`
+`97.7<!--result:translation:eval_bleu:.1f-->` (entry, metric, Python format spec; the
+metric may hold colons, the format may not: `.1%`
 quotes 0.926 as 92.6%), invisible once rendered. `quoted_numbers` finds them, and the
 suite checks each against the registry, so neither can change without the other.
 """
@@ -34,7 +35,7 @@ WALL_CLOCK = ("steps_per_sec", "wall_seconds", "compile_seconds", "train_seconds
 #: Relative tolerance when a reproduction runs on another commit, machine or software.
 OTHER_MACHINE_RTOL = 0.02
 #: A quoted number: the number, then the comment naming entry, metric and format.
-QUOTE = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)%?<!--result:([^:]+):([^:]+):([^>]*?)-->")
+QUOTE = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)%?<!--result:([^:]+):(.+?):([^:>]*)-->")
 
 
 def check_name(name: str) -> str:

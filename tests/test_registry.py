@@ -43,11 +43,13 @@ def test_every_entry_was_written_by_a_run():
 
 def test_quotes_parse_numbers_percentages_and_formats():
     text = ("BLEU 97.7<!--result:translation:eval_bleu:.1f--> and 92.6%<!--result:translation:"
-            "eval_exact_match:.1%-->, steps 1,800<!--result:s:x:,.0f-->")
+            "eval_exact_match:.1%-->, steps 1,800<!--result:s:x:,.0f--> and 400<!--result:"
+            "small:points/lstm:chrono_t_max=32/gap16/median_steps_to_solve:.0f-->")
     assert registry.quoted_numbers(text) == [
         ("97.7", "translation", "eval_bleu", ".1f"),
         ("92.6", "translation", "eval_exact_match", ".1%"),
-        ("1,800", "s", "x", ",.0f")]
+        ("1,800", "s", "x", ",.0f"),
+        ("400", "small", "points/lstm:chrono_t_max=32/gap16/median_steps_to_solve", ".0f")]
     assert registry.format_value(0.926, ".1%") == "92.6"
     assert registry.format_value(1800.0, ",.0f") == "1,800"
 
