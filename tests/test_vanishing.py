@@ -207,6 +207,7 @@ def test_study_writes_arrays_results_report_and_plots(study_run):
     assert point["median_censored"] and point["median_steps_to_solve"] == 12
     key = np.log10(p["grad_norms"][:, 0, 3] / p["grad_norms"][:, 0, 0])
     np.testing.assert_allclose(point["key_gradient_init"], key)
+    assert point["key_gradient_init_mean"] == pytest.approx(float(np.mean(key)))
     assert results["cells"]["lstm"]["largest_gap_solved"] is None
     assert results["key_gradient_vs_steps"]["all_count"] == 4
     assert results["command"] == "python launch.py (test)"

@@ -73,6 +73,11 @@ def _logs(values) -> list[float | None]:
     return [float(v) if np.isfinite(v) else None for v in values]
 
 
+def _finite_mean(values) -> float | None:
+    finite = [float(v) for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else None
+
+
 def _mean_log(values) -> str:
     """The mean over seeds of `_logs` values; seeds whose gradient is 0 are counted apart."""
     finite = [v for v in values if v is not None]
@@ -106,6 +111,9 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "eval_accuracy_max": float(accuracy.max()),
             "key_gradient_init": _logs(init_key),
             "key_gradient_trained": _logs(plots.key_gradient(p, -1)),
+            # Means over the seeds whose gradient did not underflow (None if none).
+            "key_gradient_init_mean": _finite_mean(init_key),
+            "key_gradient_trained_mean": _finite_mean(plots.key_gradient(p, -1)),
             "horizon_init": float(np.median(horizon[:, 0])),
             "horizon_trained": float(np.median(horizon[:, -1])),
             "decay_rate_init": float(np.mean(decay[:, 0])),
