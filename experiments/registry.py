@@ -35,7 +35,7 @@ WALL_CLOCK = ("steps_per_sec", "wall_seconds", "compile_seconds", "train_seconds
 #: Relative tolerance when a reproduction runs on another commit, machine or software.
 OTHER_MACHINE_RTOL = 0.02
 #: A quoted number: the number, then the comment naming entry, metric and format.
-QUOTE = re.compile(r"(-?[0-9][0-9,]*(?:\.[0-9]+)?)%?<!--result:([^:]+):(.+?):([^:>]*)-->")
+QUOTE = re.compile(r"([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)%?<!--result:([^:]+):(.+?):([^:>]*)-->")
 
 
 def check_name(name: str) -> str:
