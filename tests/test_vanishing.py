@@ -428,3 +428,14 @@ def test_a_full_disk_stops_the_study_with_one_error(tmp_path, monkeypatch):
     with pytest.raises(WriteError, match="No space left on device; the previous checkpoint"):
         runner.run(tiny_config(), str(tmp_path / "study"))
     assert not os.path.exists(tmp_path / "study" / "lock")
+
+
+def test_a_paused_study_does_not_take_its_workers_for_stalled(tmp_path, caplog):
+    beats = study_lib.heartbeat_dir(str(tmp_path))
+    os.makedirs(beats)
+    path = os.path.join(beats, "999999")
+    open(path, "w").close()
+    os.utime(path, (time.time() - 3600, time.time() - 3600))  # Silent for an hour.
+    study_lib._refresh_heartbeats(str(tmp_path))
+    study_lib._kill_stalled(str(tmp_path), 600)
+    assert os.path.exists(path) and "made no progress" not in caplog.text

@@ -369,6 +369,16 @@ def _kill_stalled(workdir: str, stall_seconds: int) -> None:
             os.remove(os.path.join(directory, name))
 
 
+def _refresh_heartbeats(workdir: str) -> None:
+    """Dates every worker's heartbeat now (after a pause of the whole study)."""
+    directory = heartbeat_dir(workdir)
+    for name in os.listdir(directory) if os.path.isdir(directory) else []:
+        try:
+            os.utime(os.path.join(directory, name))
+        except FileNotFoundError:
+            pass
+
+
 def _run_pool(config, workdir: str, jobs, seeds) -> None:
     """Runs `jobs` in `study.workers` processes (spawned: each with its own JAX; a process
     runs job after job, so JAX is imported once per worker), watching their heartbeats.
@@ -382,11 +392,16 @@ def _run_pool(config, workdir: str, jobs, seeds) -> None:
         futures = [pool.submit(_worker_job, config, workdir, job, seeds) for job in jobs]
         pending = set(futures)
         try:
+            last = time.monotonic()
             while pending:
                 done, pending = concurrent.futures.wait(
                     pending, timeout=poll, return_when=concurrent.futures.FIRST_EXCEPTION)
                 for future in done:
                     future.result()
+                now = time.monotonic()
+                if now - last > 2 * poll + 30:  # This process was stopped too (SIGSTOP of
+                    _refresh_heartbeats(workdir)  # the group, a suspended machine): the
+                last = now                        # workers' silence then is not a stall.
                 if (signum := preemption.requested()) is not None:
                     for process in list(pool._processes.values()):  # Pass the signal on:
                         if process.is_alive():  # each worker checkpoints and stops.
