@@ -35,7 +35,7 @@ import optax
 import orbax.checkpoint as ocp
 from absl import logging
 
-from experiments import decoding, models, preemption, sharding, tasks, validation
+from experiments import decoding, models, optimizers, preemption, sharding, tasks, validation
 from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import MetricWriter
@@ -63,34 +63,9 @@ def build(config):
     return task, cell
 
 
-def learning_rate_schedule(train_config) -> optax.Schedule:
-    peak, steps, warmup = train_config.learning_rate, train_config.steps, train_config.warmup_steps
-    decay_steps = max(steps - warmup, 1)
-    if train_config.schedule == "cosine":
-        decay = optax.cosine_decay_schedule(peak, decay_steps)
-    elif train_config.schedule == "linear":
-        decay = optax.linear_schedule(peak, 0.0, decay_steps)
-    else:
-        decay = optax.constant_schedule(peak)
-    if not warmup:
-        return decay
-    return optax.join_schedules([optax.linear_schedule(0.0, peak, warmup), decay], [warmup])
-
-
 def build_optimizer(train_config) -> tuple[optax.GradientTransformation, optax.Schedule]:
-    schedule = learning_rate_schedule(train_config)
-    name = train_config.optimizer
-    if name == "adam":
-        optimizer = optax.adam(schedule)
-    elif name == "adamw":
-        optimizer = optax.adamw(schedule, weight_decay=train_config.weight_decay)
-    elif name == "sgd":
-        optimizer = optax.sgd(schedule, momentum=train_config.momentum or None)
-    else:
-        optimizer = optax.rmsprop(schedule, momentum=train_config.momentum)
-    if train_config.grad_clip_norm:
-        optimizer = optax.chain(optax.clip_by_global_norm(train_config.grad_clip_norm), optimizer)
-    return optimizer, schedule
+    """`(optimizer, schedule)`: see `experiments.optimizers.build`."""
+    return optimizers.build(train_config)
 
 
 def create_model(config, task, cell) -> models.SequenceModel | models.Seq2SeqModel:

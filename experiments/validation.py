@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numbers
 
+from experiments import optimizers
 from experiments.errors import ConfigError
-
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-SCHEDULES = ("constant", "cosine", "linear")
 
 
 def integer(name: str, value, minimum: int = 1) -> int:
@@ -46,8 +44,8 @@ def validate_training(config) -> None:
     integer("train.steps", train.steps)
     integer("train.batch_size", train.batch_size)
     number("train.learning_rate", train.learning_rate, strict=True)
-    choice("train.optimizer", train.optimizer, OPTIMIZERS)
-    choice("train.schedule", train.schedule, SCHEDULES)
+    choice("train.optimizer", train.optimizer, tuple(optimizers.OPTIMIZERS))
+    choice("train.schedule", train.schedule, tuple(optimizers.SCHEDULES))
     integer("train.warmup_steps", train.warmup_steps, minimum=0)
     number("train.momentum", train.momentum, maximum=1.0)
     number("train.weight_decay", train.weight_decay)
