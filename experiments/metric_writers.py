@@ -44,8 +44,10 @@ class MetricWriter:
             f.writelines(json.dumps(row) + "\n" for row in kept)
         os.replace(tmp, self.path)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        # Purge what an interrupted run logged after its checkpoint (steps > resume_step);
+        # the checkpoint's own step stays, as it does in metrics.jsonl.
         self._tensorboard = SummaryWriter(os.path.join(workdir, "tensorboard"),
-                                          start_step=resume_step)
+                                          start_step=resume_step + 1)
 
     def write(self, step: int, metrics: dict[str, float]) -> None:
         if not self.primary:

@@ -138,6 +138,12 @@ def test_a_corrupt_newest_checkpoint_is_moved_aside_and_the_previous_one_resumes
     assert sorted(os.listdir(os.path.join(workdir, "checkpoints"))) == [
         "20", "40", "60", "corrupt-40"]
     assert_same_run(workdir, uninterrupted)
+    # TensorBoard too: the points after step 20 written before are superseded, not doubled.
+    event_accumulator = pytest.importorskip(
+        "tensorboard.backend.event_processing.event_accumulator")
+    events = event_accumulator.EventAccumulator(os.path.join(workdir, "tensorboard"))
+    events.Reload()
+    assert [e.step for e in events.Scalars("loss")] == list(range(5, 61, 5))
 
 
 def test_no_checkpoint_that_restores_is_refused_and_nothing_moves(uninterrupted, tmp_path):
