@@ -120,7 +120,6 @@ class ItalyTask(GeneratedTask):
         self.countries = np.array([self.ids[c] for c, _ in COUNTRIES_AND_LANGUAGES])
         self.languages = np.array([self.ids[lang] for _, lang in COUNTRIES_AND_LANGUAGES])
         self.chance = 1.0 / len(COUNTRIES_AND_LANGUAGES)
-        self.key_position = KEY_POSITION
         fillers = [self._encode(s) for s in FILLERS]
         longest = max(len(f) for f in fillers)
         # _fillers_up_to[n]: the filler sentences of at most n tokens.
