@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer, full_lengths
+from experiments import validation
+from experiments.tasks.base import Batch, GeneratedTask, full_lengths
 
 BASELINE_MSE = 1.0 / 6.0  # Var(U1 + U2) for independent U(0, 1) values.
 
@@ -37,8 +38,8 @@ class AddingTask(GeneratedTask):
     chance = BASELINE_MSE
 
     def __init__(self, length: int = 100, eval_size: int = 1000):
-        self.length = check_integer("task.length", length, minimum=2)
-        self.eval_size = check_integer("task.eval_size", eval_size)
+        self.length = validation.integer("task.length", length, minimum=2)
+        self.eval_size = validation.integer("task.eval_size", eval_size)
 
     @classmethod
     def from_config(cls, task_config):

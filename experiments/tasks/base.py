@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import abc
-import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -94,13 +93,6 @@ def decode_words(ids, words, eos_id: int, skip=(0,)) -> str:
         if i not in skip:
             out.append(words[i])
     return " ".join(out)
-
-
-def check_integer(name: str, value, minimum: int = 1) -> int:
-    """`value` as an int, or ValueError naming `name`, the value and the bound."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def full_lengths(batch_size: int, steps: int) -> np.ndarray:

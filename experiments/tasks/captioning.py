@@ -28,7 +28,8 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer, decode_words
+from experiments import validation
+from experiments.tasks.base import Batch, GeneratedTask, decode_words
 
 PAD, BOS, EOS = 0, 1, 2
 SHAPES = ("circle", "square", "triangle")
@@ -75,12 +76,12 @@ class CaptioningTask(GeneratedTask):
 
     def __init__(self, image_size: int = 32, max_objects: int = 2, eval_size: int = 256,
                  beam_size: int = 4):
-        self.image_size = check_integer("task.image_size", image_size, minimum=16)
+        self.image_size = validation.integer("task.image_size", image_size, minimum=16)
         if max_objects not in (1, 2):
             raise ValueError(f"task.max_objects must be 1 or 2, got {max_objects!r}")
         self.max_objects = max_objects
-        self.eval_size = check_integer("task.eval_size", eval_size)
-        self.beam_size = check_integer("task.beam_size", beam_size)
+        self.eval_size = validation.integer("task.eval_size", eval_size)
+        self.beam_size = validation.integer("task.beam_size", beam_size)
         self.words = vocabulary()
         self.ids = {w: i for i, w in enumerate(self.words)}
         self.output_size = len(self.words)

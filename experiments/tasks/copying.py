@@ -20,7 +20,8 @@ import math
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer, full_lengths
+from experiments import validation
+from experiments.tasks.base import Batch, GeneratedTask, full_lengths
 
 BLANK, DELIMITER = 0, 9
 CATEGORIES = 8
@@ -46,8 +47,8 @@ class CopyingTask(GeneratedTask):
     higher_is_better = False
 
     def __init__(self, length: int = 100, eval_size: int = 1000):
-        self.length = check_integer("task.length", length)
-        self.eval_size = check_integer("task.eval_size", eval_size)
+        self.length = validation.integer("task.length", length)
+        self.eval_size = validation.integer("task.eval_size", eval_size)
         self.chance = baseline_loss(self.length)
 
     @classmethod

@@ -36,7 +36,8 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer
+from experiments import validation
+from experiments.tasks.base import Batch, GeneratedTask
 
 COUNTRIES_AND_LANGUAGES = (
     ("italy", "italian"), ("norway", "norwegian"), ("france", "french"),
@@ -98,8 +99,8 @@ class ItalyTask(GeneratedTask):
 
     def __init__(self, gap: int, gap_max: int | None = None, mode: str = "classify",
                  eval_size: int = 512, distractors: bool = True):
-        check_integer("task.gap", gap)
-        check_integer("task.eval_size", eval_size)
+        validation.integer("task.gap", gap)
+        validation.integer("task.eval_size", eval_size)
         if gap_max is not None and (isinstance(gap_max, bool)
                                     or not isinstance(gap_max, numbers.Integral)
                                     or gap_max < gap):

@@ -34,7 +34,8 @@ import os
 
 import numpy as np
 
-from experiments.tasks.base import EVAL_STREAM, Batch, GeneratedTask, check_integer
+from experiments import validation
+from experiments.tasks.base import EVAL_STREAM, Batch, GeneratedTask
 
 CLASSES = ("circle", "square", "triangle", "spiral", "plus")
 SCALE = 0.1  # Generated coordinates are in [-1, 1]; offsets are divided by this.
@@ -123,9 +124,9 @@ class SketchTask(GeneratedTask):
 
     def __init__(self, max_length: int = 64, eval_size: int = 256, mixtures: int = 8,
                  path: str | None = None):
-        self.max_length = check_integer("task.max_length", max_length, minimum=8)
-        self.eval_size = check_integer("task.eval_size", eval_size)
-        self.mixtures = check_integer("task.mixtures", mixtures)
+        self.max_length = validation.integer("task.max_length", max_length, minimum=8)
+        self.eval_size = validation.integer("task.eval_size", eval_size)
+        self.mixtures = validation.integer("task.mixtures", mixtures)
         self.output_size = 6 * self.mixtures + 3
         self.scale, self.data = SCALE, None
         if path is not None:

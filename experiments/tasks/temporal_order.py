@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer
+from experiments import validation
+from experiments.tasks.base import Batch, GeneratedTask
 
 SYMBOLS = ("<pad>", "a", "b", "c", "d", "E", "B", "X", "Y")
 START, TRIGGER, X, Y = 5, 6, 7, 8
@@ -37,8 +38,8 @@ class TemporalOrderTask(GeneratedTask):
     chance = 1.0 / len(CLASSES)
 
     def __init__(self, length: int = 100, eval_size: int = 1000):
-        self.length = check_integer("task.length", length, minimum=10)
-        self.eval_size = check_integer("task.eval_size", eval_size)
+        self.length = validation.integer("task.length", length, minimum=10)
+        self.eval_size = validation.integer("task.eval_size", eval_size)
         self.max_length = self.length + self.length // 10
 
     @classmethod

@@ -25,7 +25,8 @@ import sysconfig
 
 import numpy as np
 
-from experiments.tasks.base import TRAIN_STREAM, Batch, Task, check_integer, full_lengths
+from experiments import validation
+from experiments.tasks.base import TRAIN_STREAM, Batch, Task, full_lengths
 
 STDLIB_MODULES = (
     "abc.py", "argparse.py", "bisect.py", "calendar.py", "contextlib.py", "copy.py",
@@ -65,8 +66,8 @@ class TextTask(Task):
     language_model = True
 
     def __init__(self, length: int = 128, eval_size: int = 256):
-        self.length = check_integer("task.length", length)
-        self.eval_size = check_integer("task.eval_size", eval_size)
+        self.length = validation.integer("task.length", length)
+        self.eval_size = validation.integer("task.eval_size", eval_size)
         corpus, paths = stdlib_corpus()
         data = np.frombuffer(corpus, np.uint8).astype(np.int32)
         split = int(len(data) * (1 - HELD_OUT))

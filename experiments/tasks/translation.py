@@ -37,7 +37,8 @@ import random
 
 import numpy as np
 
-from experiments.tasks.base import Batch, GeneratedTask, check_integer, decode_words
+from experiments import validation
+from experiments.tasks.base import Batch, GeneratedTask, decode_words
 from experiments.tasks.italy import ItalyTask
 
 PAD, BOS, EOS = 0, 1, 2
@@ -69,8 +70,8 @@ class TranslationTask(GeneratedTask):
     def __init__(self, gap: int = 4, gap_max: int | None = None, reverse_source: bool = False,
                  eval_size: int = 256, beam_size: int = 4):
         self.english = ItalyTask(gap, gap_max)  # Validates gap and gap_max.
-        self.eval_size = check_integer("task.eval_size", eval_size)
-        self.beam_size = check_integer("task.beam_size", beam_size)
+        self.eval_size = validation.integer("task.eval_size", eval_size)
+        self.beam_size = validation.integer("task.beam_size", beam_size)
         if not isinstance(reverse_source, bool):
             raise ValueError(f"task.reverse_source must be True or False, got {reverse_source!r}")
         self.reverse_source = reverse_source
