@@ -27,11 +27,10 @@ import collections
 import csv
 import json
 import os
-import sys
 
 import numpy as np
 
-from experiments import plotting
+from experiments import cli, plotting
 from experiments.metric_writers import read_metrics
 
 COLUMNS = ("task", "length", "cell", "learning_rate", "seeds", "metric", "mean", "std", "min",
@@ -209,16 +208,16 @@ def write(sweepdir: str, command: str | None = None) -> list[dict]:
 
 def main(argv) -> None:
     if len(argv) != 2:
-        sys.exit("usage: python -m experiments.aggregate SWEEPDIR")
+        cli.fail("usage: python -m experiments.aggregate SWEEPDIR")
     if not os.path.isdir(argv[1]):
-        sys.exit(f"error: {argv[1]!r} is not a directory; expected a sweep's workdir")
+        cli.fail(f"{argv[1]!r} is not a directory; expected a sweep's workdir")
     try:
         rows = write(argv[1])
     except ValueError as e:
-        sys.exit(f"error: {e}")
+        cli.fail(e)
     print(markdown(rows), end="")
     print(f"wrote summary.json, summary.csv, summary.md and plots/ in {argv[1]}")
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    cli.main(main)

@@ -10,9 +10,10 @@ prints the same as text.
 from __future__ import annotations
 
 import os
-import sys
 
-from absl import app, flags, logging
+from absl import flags
+
+from experiments import cli
 
 
 def _define_flags() -> None:
@@ -71,20 +72,11 @@ def caption_figure(workdir: str, count: int = 8, beam_size: int = 4) -> list[str
 def main(argv) -> None:
     FLAGS = flags.FLAGS
     if len(argv) > 1 or not FLAGS.workdir:
-        print("error: usage: python -m experiments.captions --workdir=RUN [--count=N]",
-              file=sys.stderr)
-        sys.exit(2)
-    from experiments.errors import ConfigError
-    try:
-        lines = caption_figure(FLAGS.workdir, FLAGS.count, FLAGS.beam_size)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+        cli.fail("usage: python -m experiments.captions --workdir=RUN [--count=N]")
+    lines = caption_figure(FLAGS.workdir, FLAGS.count, FLAGS.beam_size)
     print("\n".join(lines))
     print(f"wrote {os.path.join(FLAGS.workdir, 'plots', 'captions.png')} (and .pdf)")
 
 
 if __name__ == "__main__":
-    _define_flags()
-    logging.set_verbosity(logging.WARNING)
-    app.run(main)
+    cli.main(main, define_flags=_define_flags)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
+
+from experiments import cli
 
 
 def table(workdirs: list[str]) -> str:
@@ -33,10 +34,14 @@ def table(workdirs: list[str]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit("usage: python -m experiments.compare WORKDIR [WORKDIR ...]")
-    missing = [w for w in sys.argv[1:] if not os.path.exists(os.path.join(w, "results.json"))]
+def main(argv) -> None:
+    if len(argv) < 2:
+        cli.fail("usage: python -m experiments.compare WORKDIR [WORKDIR ...]")
+    missing = [w for w in argv[1:] if not os.path.exists(os.path.join(w, "results.json"))]
     if missing:
-        sys.exit(f"error: no finished run (results.json) in {', '.join(missing)}")
-    print(table(sys.argv[1:]))
+        cli.fail(f"no finished run (results.json) in {', '.join(missing)}")
+    print(table(argv[1:]))
+
+
+if __name__ == "__main__":
+    cli.main(main)

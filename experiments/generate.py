@@ -16,9 +16,9 @@ sampling loop is one `jax.lax.scan` (see `experiments.decoding`).
 
 from __future__ import annotations
 
-import sys
+from absl import flags
 
-from absl import app, flags, logging
+from experiments import cli
 
 
 def _define_flags() -> None:
@@ -33,11 +33,6 @@ def _define_flags() -> None:
     flags.DEFINE_integer("samples", 3, "Continuations to sample.")
     flags.DEFINE_integer("seed", 0, "Seeds the sampling.")
     flags.DEFINE_integer("beam_size", 4, "Beam width for translation runs.")
-
-
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float = 1.0,
@@ -90,28 +85,15 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
 
 def main(argv) -> None:
     if len(argv) > 1:
-        _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+        cli.fail(f"unexpected arguments: {' '.join(argv[1:])}")
     FLAGS = flags.FLAGS
     if not FLAGS.workdir or FLAGS.prompt is None:
-        _fail("--workdir and --prompt are required")
-    from experiments.errors import ConfigError
-    try:
-        lines = generate(FLAGS.workdir, FLAGS.prompt, steps=FLAGS.steps,
-                         temperature=FLAGS.temperature, top_k=FLAGS.top_k,
-                         samples=FLAGS.samples, seed=FLAGS.seed, beam_size=FLAGS.beam_size)
-    except ConfigError as e:
-        _fail(str(e))
+        cli.fail("--workdir and --prompt are required")
+    lines = generate(FLAGS.workdir, FLAGS.prompt, steps=FLAGS.steps,
+                     temperature=FLAGS.temperature, top_k=FLAGS.top_k,
+                     samples=FLAGS.samples, seed=FLAGS.seed, beam_size=FLAGS.beam_size)
     print("\n".join(lines))
 
 
-def _parse_flags(argv):
-    try:
-        return flags.FLAGS(argv)
-    except flags.Error as e:
-        _fail(str(e))
-
-
-if __name__ == "__main__":
-    _define_flags()
-    logging.set_verbosity(logging.WARNING)  # No checkpoint-restore chatter around the text.
-    app.run(main, flags_parser=_parse_flags)
+if __name__ == "__main__":  # Quiet: no checkpoint-restore chatter around the text.
+    cli.main(main, define_flags=_define_flags)

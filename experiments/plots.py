@@ -9,27 +9,21 @@ No retraining: everything comes from WORKDIR/config.json and WORKDIR/points/*.np
 from __future__ import annotations
 
 import os
-import sys
+
+from experiments import cli
 
 
 def main(argv) -> None:
-    from experiments.errors import ConfigError
     from experiments.vanishing import report
 
     if len(argv) != 2:
-        print("error: usage: python -m experiments.plots WORKDIR", file=sys.stderr)
-        sys.exit(2)
+        cli.fail("usage: python -m experiments.plots WORKDIR")
     workdir = argv[1]
     if not os.path.exists(os.path.join(workdir, "config.json")):
-        print(f"error: {workdir!r} is not a study workdir (no config.json)", file=sys.stderr)
-        sys.exit(2)
-    try:
-        report.write_outputs(workdir)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+        cli.fail(f"{workdir!r} is not a study workdir (no config.json)")
+    report.write_outputs(workdir)  # A ConfigError is one line (cli.main).
     print(f"plots and report written to {workdir}")
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    cli.main(main)

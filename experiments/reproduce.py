@@ -20,13 +20,16 @@ import sys
 import tempfile
 import time
 
-from absl import app, flags
+from absl import flags
 
-from experiments import provenance, registry
+from experiments import cli, provenance, registry
 from experiments.errors import ConfigError
 
-_LIST = flags.DEFINE_boolean("list", False, "List the entries with their wall time.")
-_ALL = flags.DEFINE_boolean("all", False, "Reproduce every entry.")
+
+def _define_flags() -> None:
+    """Defined only when run as a program (importing this module defines no flags)."""
+    flags.DEFINE_boolean("list", False, "List the entries with their wall time.")
+    flags.DEFINE_boolean("all", False, "Reproduce every entry.")
 
 
 def differences(entry: dict, here: dict) -> list[str]:
@@ -78,22 +81,21 @@ def reproduce(name: str, directory: str | None = None, out=sys.stdout) -> bool:
 def main(argv):
     names = argv[1:]
     try:
-        if _LIST.value:
+        if flags.FLAGS.list:
             for name in registry.names():
                 entry = registry.load(name)
                 print(f"{name:24s} {entry['wall_seconds']:8.0f} s  {' '.join(entry['command'])}")
             return 0
-        if _ALL.value:
+        if flags.FLAGS.all:
             names = registry.names()
         if not names:
             raise ConfigError("name an entry (python -m experiments.reproduce --list), or --all")
         for name in names:
             registry.load(name)  # Refuse a bad name before running anything.
     except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        cli.fail(e)
     return 0 if all([reproduce(name) for name in names]) else 1
 
 
 if __name__ == "__main__":
-    app.run(lambda argv: sys.exit(main(argv)))
+    cli.main(main, define_flags=_define_flags, quiet=False)

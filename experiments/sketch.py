@@ -11,9 +11,10 @@ sampling loop is one `jax.lax.scan` (`experiments.decoding.sample_strokes`).
 from __future__ import annotations
 
 import os
-import sys
 
-from absl import app, flags, logging
+from absl import flags
+
+from experiments import cli
 
 
 def _define_flags() -> None:
@@ -86,18 +87,10 @@ def sketch_figure(workdir: str, samples: int = 6, temperature: float = 0.4,
 def main(argv) -> None:
     FLAGS = flags.FLAGS
     if len(argv) > 1 or not FLAGS.workdir:
-        print("error: usage: python -m experiments.sketch --workdir=RUN", file=sys.stderr)
-        sys.exit(2)
-    from experiments.errors import ConfigError
-    try:
-        path = sketch_figure(FLAGS.workdir, FLAGS.samples, FLAGS.temperature, FLAGS.seed)
-    except ConfigError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+        cli.fail("usage: python -m experiments.sketch --workdir=RUN")
+    path = sketch_figure(FLAGS.workdir, FLAGS.samples, FLAGS.temperature, FLAGS.seed)
     print(f"wrote {path} (and .pdf)")
 
 
 if __name__ == "__main__":
-    _define_flags()
-    logging.set_verbosity(logging.WARNING)
-    app.run(main)
+    cli.main(main, define_flags=_define_flags)

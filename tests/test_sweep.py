@@ -123,5 +123,5 @@ def test_sweep_list_and_aggregate_cli(tmp_path):
                                      "--config.task.length=200 --config.seed=0"]
     out = subprocess.run([sys.executable, "-m", "experiments.aggregate", str(tmp_path)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 1 and out.stderr.strip().startswith("error: ")
+    assert out.returncode == 2 and out.stderr.strip().startswith("error: ")
     assert "holds no finished runs" in out.stderr and "Traceback" not in out.stderr
