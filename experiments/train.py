@@ -63,11 +63,6 @@ def build(config):
     return task, cell
 
 
-def build_optimizer(train_config) -> tuple[optax.GradientTransformation, optax.Schedule]:
-    """`(optimizer, schedule)`: see `experiments.optimizers.build`."""
-    return optimizers.build(train_config)
-
-
 def create_model(config, task, cell) -> models.SequenceModel | models.Seq2SeqModel:
     """The model for `task`: CNN-decoder for captioning, encoder-decoder for translation,
     else a `SequenceModel`."""
@@ -214,7 +209,7 @@ def load_run(workdir: str, step: int | None = None):
     config = load_config(workdir)
     task, cell = build(config)
     model = create_model(config, task, cell)
-    tx, _ = build_optimizer(config.train)
+    tx, _ = optimizers.build(config.train)
     state = create_train_state(config, model, task, tx)
     with _checkpoint_manager(workdir) as checkpoints:
         step = checkpoints.latest_step() if step is None else step
@@ -249,7 +244,7 @@ def _train(config, workdir, task, cell, mesh, primary: bool, stop) -> dict[str, 
         write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
 
     model = create_model(config, task, cell)
-    tx, schedule = build_optimizer(train)
+    tx, schedule = optimizers.build(train)
     state = create_train_state(config, model, task, tx)
     state_sharding = sharding.state_shardings(mesh, state)
     state = jax.device_put(state, state_sharding)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from typing import Any
 
 import jax
@@ -46,15 +45,14 @@ class IndRNN(Cell):
 
     hidden_size: int
     activation: str = "relu"
-    t_max: int | None = None
+    t_max: float | None = None
     param_dtype: Any = "float32"
 
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
         _checks.declared_types(self)
         _checks.one_of("activation", self.activation, ACTIVATIONS)
-        if self.t_max is not None and (isinstance(self.t_max, bool) or not isinstance(
-                self.t_max, numbers.Real) or self.t_max < 1):
+        if self.t_max is not None and self.t_max < 1:  # Its type: checked above.
             raise ValueError(f"t_max must be None or a number >= 1, got {self.t_max!r}")
 
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from typing import Any
 
 import jax
@@ -61,10 +60,6 @@ class LRU(LinearCell):
         _checks.declared_types(self)
         if self.state_size is not None:
             _checks.positive_int("state_size", self.state_size)
-        for name in ("r_min", "r_max", "max_phase"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ValueError(f"{name} must be a number, got {value!r}")
         if not 0 <= self.r_min < self.r_max < 1:
             raise ValueError(f"r_min and r_max must satisfy 0 <= r_min < r_max < 1, got "
                              f"r_min={self.r_min!r}, r_max={self.r_max!r}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import numbers
 from typing import Any, ClassVar
 
 import jax
@@ -69,11 +68,9 @@ class LSTM(KernelCell):
     def __post_init__(self):
         _checks.positive_int("hidden_size", self.hidden_size)
         _checks.declared_types(self)
-        t_max = self.chrono_t_max
-        if t_max is not None and (
-                isinstance(t_max, bool) or not isinstance(t_max, numbers.Real)
-                or t_max < 2):
-            raise ValueError(f"chrono_t_max must be None or a number >= 2, got {t_max!r}")
+        if self.chrono_t_max is not None and self.chrono_t_max < 2:  # Its type: checked above.
+            raise ValueError(f"chrono_t_max must be None or a number >= 2, got "
+                             f"{self.chrono_t_max!r}")
 
     def init(self, key, input_size):
         input_size = _checks.positive_int("input_size", input_size)

@@ -113,3 +113,26 @@ def test_not_a_cell():
 def test_bad_batch_shape():
     with pytest.raises(ValueError, match="batch_shape must hold non-negative ints"):
         rec.GRU(4).initial_carry((2, -1))
+
+
+@pytest.mark.parametrize("make, kwargs, message", [
+    (rec.LSTM, dict(forget_bias="abc"), "forget_bias must be a finite number, got 'abc'"),
+    (rec.LSTM, dict(forget_bias=float("nan")), "forget_bias must be a finite number, got nan"),
+    (rec.LSTM, dict(chrono_t_max="64"), "chrono_t_max must be a finite number or None"),
+    (rec.RNN, dict(recurrent_scale=True), "recurrent_scale must be a finite number, got True"),
+    (rec.RNN, dict(activation=3), "activation must be a string, got 3"),
+    (rec.GRU, dict(param_dtype="int32"), "param_dtype must be a floating-point dtype"),
+    (rec.GRU, dict(param_dtype=None), "param_dtype must be a floating-point dtype"),
+    (rec.MinGRU, dict(log_space=1), "log_space must be True or False, got 1"),
+    (rec.IndRNN, dict(t_max="x"), "t_max must be a finite number or None, got 'x'"),
+])
+def test_cell_options_are_checked_against_their_declared_types(make, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make(4, **kwargs)
+
+
+def test_values_of_the_declared_types_are_accepted():
+    assert rec.LSTM(4, chrono_t_max=64).chrono_t_max == 64  # An int where a float is declared.
+    assert rec.IndRNN(4, t_max=1.5).t_max == 1.5
+    assert rec.GRU(4, param_dtype=jnp.bfloat16, matmul_dtype="bfloat16").param_dtype == (
+        jnp.bfloat16)

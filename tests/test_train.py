@@ -11,7 +11,7 @@ import jax
 import numpy as np
 import pytest
 
-from experiments import models, runner, train
+from experiments import models, optimizers, runner, train
 from experiments.configs import italy as italy_config
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.metric_writers import read_metrics
@@ -71,7 +71,7 @@ def test_end_to_end_run_writes_everything_and_trains_every_parameter(reference_r
     config = tiny_config()
     task, cell = train.build(config)
     model = train.create_model(config, task, cell)
-    initial = train.create_train_state(config, model, task, train.build_optimizer(config.train)[0])
+    initial = train.create_train_state(config, model, task, optimizers.build(config.train)[0])
     changed = jax.tree_util.tree_map(lambda a, b: bool(np.any(a != b)), initial.params,
                                      _params(workdir))
     assert all(jax.tree_util.tree_leaves(changed)), changed
@@ -179,7 +179,7 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_last_checkpoint(tmp_p
     ("model.cell", "lstm:matmul_dtype=int8", "matmul_dtype must be None or a floating-point"),
     ("model.cell", "mingru:log_space=1", "log_space must be True or False, got 1"),
     ("model.cell", "lru:r_min=nan", "r_min must be a finite number, got 'nan'"),
-    ("model.cell", "indrnn:t_max=abc", "t_max must be an integer or None, got 'abc'"),
+    ("model.cell", "indrnn:t_max=abc", "t_max must be a finite number or None, got 'abc'"),
     ("model.cell", "lstm:chrono_t_max=1", "chrono_t_max must be None or a number >= 2, got 1"),
     ("model.cell", "lstm:forget_bias", "cell option 'forget_bias' in 'lstm:forget_bias' must "
                                        "look like key=value"),

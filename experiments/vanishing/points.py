@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from experiments import train
+from experiments import optimizers, train
 from experiments.tasks import Batch
 from experiments.vanishing import measure
 
@@ -74,7 +74,7 @@ class Programs:
                  eval_batch: Batch, on_progress=None):
         task, cell = train.build(point)
         model = train.create_model(point, task, cell)
-        tx, schedule = train.build_optimizer(point.train)
+        tx, schedule = optimizers.build(point.train)
         self.cell, self.chance = cell, task.chance
         self.shapes = (example_chunk.inputs.shape, analysis_batch.inputs.shape,
                        eval_batch.inputs.shape)
