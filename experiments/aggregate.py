@@ -31,7 +31,8 @@ import os
 import numpy as np
 
 from experiments import cli, plotting
-from experiments.metric_writers import read_metrics
+from experiments import workdir as workdir_lib
+from experiments.workdir import read_metrics
 
 COLUMNS = ("task", "length", "cell", "learning_rate", "seeds", "metric", "mean", "std", "min",
            "max", "baseline", "mean_over_baseline", "steps", "wall_seconds")
@@ -57,10 +58,7 @@ def collect(sweepdir: str) -> tuple[list[dict], list[str]]:
         if "results.json" not in files:
             unfinished.append(root)
             continue
-        with open(os.path.join(root, "config.json")) as f:
-            config = json.load(f)
-        with open(os.path.join(root, "results.json")) as f:
-            results = json.load(f)
+        config, results = workdir_lib.read_finished(root)
         metric = results.get("metric", "eval_answer_accuracy")
         curve = [(row["step"], row[metric]) for row in
                  read_metrics(os.path.join(root, "metrics.jsonl")) if metric in row]

@@ -31,17 +31,19 @@ def caption_figure(workdir: str, count: int = 8, beam_size: int = 4) -> list[str
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from experiments import decoding, plotting, train
+    from experiments import plotting, train
     from experiments.errors import ConfigError
+    from experiments.models import decoding
 
     if count < 1 or beam_size < 1:
         raise ConfigError(f"--count and --beam_size must be >= 1, got {count} and {beam_size}")
     config, task, model, state = train.load_run(workdir)
-    if config.task.name != "captioning":
-        raise ConfigError(f"{workdir!r} trained task {config.task.name!r}, not captioning")
+    if task.inputs != "images" or not task.encoder_decoder:
+        raise ConfigError(f"{workdir!r} trained task {config.task.name!r}, which does not "
+                          "caption images")
     batch = task.eval_batch(config.seed)
     images, lengths = batch.inputs[:count], batch.lengths[:count]
-    steps = batch.targets.shape[1]
+    steps = task.max_length
     greedy = np.asarray(decoding.greedy(model, state.params, images, lengths, steps=steps))
     beam = np.asarray(decoding.beam_search(model, state.params, images, lengths, steps=steps,
                                            beam_size=beam_size, eos_id=task.eos_id)[0])

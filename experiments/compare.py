@@ -9,10 +9,10 @@ seeds, use `python -m experiments.aggregate SWEEPDIR`.
 
 from __future__ import annotations
 
-import json
 import os
 
 from experiments import cli
+from experiments import workdir as workdir_lib
 
 
 def table(workdirs: list[str]) -> str:
@@ -20,10 +20,7 @@ def table(workdirs: list[str]) -> str:
     lines = ["| run | task | cell | T / gap | steps | metric | value | chance |",
              "|---|---|---|---|---|---|---|---|"]
     for workdir in workdirs:
-        with open(os.path.join(workdir, "config.json")) as f:
-            config = json.load(f)
-        with open(os.path.join(workdir, "results.json")) as f:
-            results = json.load(f)
+        config, results = workdir_lib.read_finished(workdir)
         metric = results.get("metric", "eval_answer_accuracy")
         task = config["task"]
         length = task.get("length", task.get("gap", "-"))

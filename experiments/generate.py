@@ -11,7 +11,7 @@ with `task.mode=lm`) it prints `--samples` continuations of the prompt, each
 `--steps` tokens sampled with `--temperature` (0: greedy) among the `--top_k`
 most likely tokens (0: all), deterministic for a given `--seed`. For a
 translation run it prints the greedy and the beam-search translation. The
-sampling loop is one `jax.lax.scan` (see `experiments.decoding`).
+sampling loop is one `jax.lax.scan` (see `experiments.models.decoding`).
 """
 
 from __future__ import annotations
@@ -43,8 +43,10 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
     import jax.numpy as jnp
     import numpy as np
 
-    from experiments import decoding, train
+    from experiments import train
+    from experiments import workdir as workdir_lib
     from experiments.errors import ConfigError
+    from experiments.models import decoding
 
     for name, value, minimum in (("steps", steps, 1), ("samples", samples, 1),
                                  ("top_k", top_k, 0), ("beam_size", beam_size, 1)):
@@ -53,9 +55,9 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
     if temperature < 0:
         raise ConfigError(f"--temperature must be >= 0, got {temperature}")
     # The checks that need only the config come before the (slower) checkpoint restore.
-    config = train.load_config(workdir)
+    config = workdir_lib.load_config(workdir)
     task, _ = train.build(config)
-    if not (task.language_model or task.seq2seq):
+    if not (task.language_model or task.encoder_decoder):
         raise ConfigError(f"{workdir!r} trained task {config.task.name!r} without a language "
                           "model (for the Italy task: task.mode=lm); nothing to generate")
     if top_k > task.output_size:
@@ -67,7 +69,7 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
         raise ConfigError(str(e)) from None
     if not ids:
         raise ConfigError("--prompt is empty; give at least one token")
-    if task.seq2seq:
+    if task.encoder_decoder:
         source = jnp.asarray([ids], jnp.int32)
         lengths = jnp.asarray([len(ids)], jnp.int32)
         limit = max(steps, 2 * len(ids) + 2)
@@ -79,8 +81,7 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
     prompts = jnp.asarray([ids] * samples, jnp.int32)
     tokens = decoding.sample(model, state.params, prompts, jax.random.key(seed),
                              temperature, steps=steps, top_k=top_k)
-    separator = "" if config.task.name == "stdlib_text" else " "
-    return [prompt + separator + task.decode(np.asarray(row)) for row in tokens]
+    return [prompt + task.token_separator + task.decode(np.asarray(row)) for row in tokens]
 
 
 def main(argv) -> None:

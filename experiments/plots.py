@@ -8,9 +8,8 @@ No retraining: everything comes from WORKDIR/config.json and WORKDIR/points/*.np
 
 from __future__ import annotations
 
-import os
-
 from experiments import cli
+from experiments import workdir as workdir_lib
 
 
 def main(argv) -> None:
@@ -19,7 +18,7 @@ def main(argv) -> None:
     if len(argv) != 2:
         cli.fail("usage: python -m experiments.plots WORKDIR")
     workdir = argv[1]
-    if not os.path.exists(os.path.join(workdir, "config.json")):
+    if not workdir_lib.has_config(workdir):
         cli.fail(f"{workdir!r} is not a study workdir (no config.json)")
     report.write_outputs(workdir)  # A ConfigError is one line (cli.main).
     print(f"plots and report written to {workdir}")

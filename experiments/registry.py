@@ -24,6 +24,7 @@ import os
 import re
 
 from experiments import provenance
+from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,17 +69,12 @@ def record(name: str, argv: list[str], results_path: str, wall_seconds: float,
            directory: str | None = None) -> str:
     """Writes entry `name` for the run whose results are in `results_path`."""
     command = [a for a in argv if not a.startswith(("--workdir", "--record"))]
-    with open(results_path) as f:
-        results = json.load(f)
+    results = workdir_lib.read_json(results_path)
     entry = {"name": name, "command": command, **provenance.describe(),
              "wall_seconds": round(wall_seconds, 1), "metrics": metrics_of(results)}
     os.makedirs(directory or DIRECTORY, exist_ok=True)
     target = path(name, directory)
-    tmp = target + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(entry, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, target)
+    workdir_lib.write_json(target, entry)
     return target
 
 

@@ -5,7 +5,7 @@
 Writes `WORKDIR/plots/sketches.png` and `.pdf`. Top row: drawings sampled
 from scratch. Bottom row: the blog post's "draw together" demo: the first
 half of a held-out drawing (black) and the model's completion (red). The
-sampling loop is one `jax.lax.scan` (`experiments.decoding.sample_strokes`).
+sampling loop is one `jax.lax.scan` (`experiments.models.decoding.sample_strokes`).
 """
 
 from __future__ import annotations
@@ -36,16 +36,18 @@ def sketch_figure(workdir: str, samples: int = 6, temperature: float = 0.4,
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from experiments import decoding, plotting, train
+    from experiments import plotting, train
     from experiments.errors import ConfigError
+    from experiments.models import decoding
     from experiments.tasks import sketch
 
     if samples < 1 or temperature < 0:
         raise ConfigError(f"--samples must be >= 1 and --temperature >= 0, got {samples} "
                           f"and {temperature}")
     config, task, model, state = train.load_run(workdir)
-    if config.task.name != "sketch":
-        raise ConfigError(f"{workdir!r} trained task {config.task.name!r}, not sketch")
+    if task.objective != "mdn":
+        raise ConfigError(f"{workdir!r} trained task {config.task.name!r}, which does not "
+                          "draw strokes (objective 'mdn')")
     steps = task.max_length
     start = jnp.tile(jnp.asarray(sketch.START), (samples, 1, 1))
     key_scratch, key_complete = jax.random.split(jax.random.key(seed))

@@ -49,6 +49,16 @@ class Point:
         """The launch.py flags that turn the sweep's config into this point's run."""
         return " ".join(f"--config.{key}={value}" for key, value in self.overrides.items())
 
+    def config(self, sweep_config) -> ml_collections.ConfigDict:
+        """This point's config: the sweep's config with its overrides, as a single run."""
+        config = ml_collections.ConfigDict(sweep_config.to_dict())
+        for key, value in self.overrides.items():
+            group, _, field = key.rpartition(".")
+            (config[group] if group else config)[field] = value
+        for axis, _, _ in AXES:
+            config.sweep[axis] = ()
+        return ml_collections.ConfigDict(config.to_dict())
+
 
 def is_sweep(config) -> bool:
     return "sweep" in config and any(config.sweep[axis] for axis, _, _ in AXES)
@@ -91,17 +101,6 @@ def points(config) -> list[Point]:
     return grid
 
 
-def point_config(config, point: Point) -> ml_collections.ConfigDict:
-    """The config of one point: the sweep's config with its overrides, as a single run."""
-    config = ml_collections.ConfigDict(config.to_dict())
-    for key, value in point.overrides.items():
-        group, _, field = key.rpartition(".")
-        (config[group] if group else config)[field] = value
-    for axis, _, _ in AXES:
-        config.sweep[axis] = ()
-    return ml_collections.ConfigDict(config.to_dict())
-
-
 def listing(config) -> str:
     """One line per point: index, workdir name, flags (for `--sweep_list`)."""
     return "\n".join(f"{p.index}\t{p.name}\t{p.flags()}" for p in points(config))
@@ -116,7 +115,7 @@ def _validate(config, grid: list[Point], index: int | None) -> None:
                           f"points (0-{len(grid) - 1})")
     for point in grid if index is None else [grid[index]]:
         try:
-            train.build(point_config(config, point))
+            train.build(point.config(config))
         except ConfigError as e:
             raise ConfigError(f"sweep point {point.name}: {e}") from None
 
@@ -129,8 +128,7 @@ def _record_grid(config, grid: list[Point], workdir: str) -> None:
                          for p in grid]}
     path = os.path.join(workdir, "sweep.json")
     if os.path.exists(path):
-        with open(path) as f:
-            saved = json.load(f)
+        saved = workdir_lib.read_json(path)
         saved["config"]["train"].pop("steps", None)
         current = json.loads(json.dumps(record))
         current["config"]["train"].pop("steps", None)
@@ -138,16 +136,12 @@ def _record_grid(config, grid: list[Point], workdir: str) -> None:
             raise ConfigError(f"workdir {workdir!r} holds a different sweep (its sweep.json "
                               "differs); use a new --workdir to start a new sweep")
     for point in grid:  # Point workdirs that exist must hold the same runs.
-        train.prepare_workdir(point_config(config, point), os.path.join(workdir, point.name))
+        workdir_lib.check_config(point.config(config), os.path.join(workdir, point.name))
     os.makedirs(workdir, exist_ok=True)
     if jax.process_index() != 0:  # A multi-process run: process 0 writes.
         return
     # Array-job tasks may write it at once: each writes its own file, then renames.
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(record, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)
+    workdir_lib.write_json(path, record, sort_keys=False)
 
 
 def run(config, workdir: str, index: int | None = None, command: str | None = None):
@@ -163,14 +157,14 @@ def run(config, workdir: str, index: int | None = None, command: str | None = No
         point = grid[index]
         logging.info("Sweep point %d of %d: %s (%s)", index, len(grid), point.name,
                      point.flags())
-        return train.train_and_evaluate(point_config(config, point),
+        return train.train_and_evaluate(point.config(config),
                                         os.path.join(workdir, point.name))
     failures = []
     for point in grid:
         logging.info("Sweep point %d of %d: %s (%s)", point.index, len(grid), point.name,
                      point.flags())
         try:
-            train.train_and_evaluate(point_config(config, point),
+            train.train_and_evaluate(point.config(config),
                                      os.path.join(workdir, point.name))
         except NonFiniteLossError as e:
             logging.warning("Sweep point %s stopped: %s", point.name, e)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numbers
 
-from experiments import optimizers
 from experiments.errors import ConfigError
+from experiments.training import optimizers
 
 
 def integer(name: str, value, minimum: int = 1) -> int:

@@ -9,8 +9,8 @@ from experiments import train
 from experiments.captions import caption_figure
 from experiments.configs import captioning as captioning_config
 from experiments.errors import ConfigError
-from experiments.metric_writers import read_metrics
 from experiments.tasks import captioning
+from experiments.workdir import read_metrics
 
 
 def _objects(image):
@@ -81,13 +81,14 @@ def test_any_cell_decodes_from_the_image(cell):
     LSTM's two leaves are covered by the training test)."""
     import jax
 
-    from experiments import decoding, models
+    from experiments import models
+    from experiments.models import decoding
 
     task = captioning.CaptioningTask(image_size=16, eval_size=4)
     model = models.CaptionModel(decoder_cell=models.make_cell(cell, 8),
                                 output_size=task.output_size, embed_size=4)
     batch = task.eval_batch(0)
-    params = model.init(jax.random.key(0), *models.model_inputs(model, batch))["params"]
+    params = model.init(jax.random.key(0), *model.model_inputs(batch))["params"]
     carry = model.apply({"params": params}, batch.inputs, method="encode")
     template = model.decoder_cell.initial_carry((4,))
     for leaf, expected in zip(jax.tree.leaves(carry), jax.tree.leaves(template), strict=True):

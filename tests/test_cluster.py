@@ -16,7 +16,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 import pytest
 
-from experiments import metric_writers, preemption, train
+from experiments import preemption, train
 from experiments import workdir as workdir_lib
 from experiments.configs import italy as italy_config
 from experiments.errors import ConfigError, WriteError
@@ -42,7 +42,7 @@ def small_config():
 
 def rows(workdir):
     return [{k: v for k, v in row.items() if k not in train.TIMING_METRICS}
-            for row in metric_writers.read_metrics(os.path.join(workdir, "metrics.jsonl"))]
+            for row in workdir_lib.read_metrics(os.path.join(workdir, "metrics.jsonl"))]
 
 
 def results(workdir):
@@ -179,7 +179,7 @@ def test_a_full_disk_at_checkpoint_time_stops_cleanly(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_leaves_no_partial_metrics_line(tmp_path, monkeypatch):
-    writer = metric_writers.MetricWriter(str(tmp_path))
+    writer = workdir_lib.MetricWriter(str(tmp_path))
     writer.write(1, {"loss": 1.0})
     real_write = os.write
 

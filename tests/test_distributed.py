@@ -11,7 +11,7 @@ import pytest
 
 from experiments import train
 from experiments.configs import italy
-from experiments.metric_writers import read_metrics
+from experiments.workdir import read_metrics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OVERRIDES = {"task.gap": 3, "task.eval_size": 16, "model.hidden_size": 8, "model.embed_size": 8,

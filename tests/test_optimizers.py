@@ -6,9 +6,10 @@ import numpy as np
 import optax
 import pytest
 
-from experiments import optimizers, validation
+from experiments import validation
 from experiments.configs import italy as italy_config
 from experiments.errors import ConfigError
+from experiments.training import optimizers
 
 
 def train_config(**overrides):

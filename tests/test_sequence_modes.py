@@ -9,13 +9,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from experiments import decoding, train
+from experiments import train
 from experiments.configs import language_model as lm_config
 from experiments.configs import translation as translation_config
 from experiments.errors import ConfigError
 from experiments.generate import generate
-from experiments.metric_writers import read_metrics
+from experiments.models import decoding
 from experiments.tasks import text, translation
+from experiments.workdir import read_metrics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

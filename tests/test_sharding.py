@@ -21,7 +21,7 @@ import jax, numpy as np
 from experiments import train
 from experiments.configs import italy
 from experiments.errors import ConfigError
-from experiments.metric_writers import read_metrics
+from experiments.workdir import read_metrics
 
 def config(data, model=1, batch_size=8):
     c = italy.get_config()

@@ -7,12 +7,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from experiments import decoding, models, train
+from experiments import train
 from experiments.configs import sketch as sketch_config
 from experiments.errors import ConfigError
-from experiments.metric_writers import read_metrics
+from experiments.models import decoding
 from experiments.sketch import sketch_figure
 from experiments.tasks import sketch
+from experiments.training import metrics
+from experiments.workdir import read_metrics
 
 
 def test_generated_drawings_are_valid_stroke5():
@@ -67,7 +69,7 @@ def test_mixture_loss_matches_a_numpy_bivariate_normal():
     targets[..., 2:] = np.eye(3)[pen]
     mask = np.array([[1, 1, 0], [1, 0, 0]], np.float32)
     batch = sketch.Batch(None, targets, mask, np.ones_like(mask), None)
-    metrics = models.mdn_metrics(jnp.asarray(outputs), batch)
+    computed = metrics.mdn_metrics(jnp.asarray(outputs), batch)
 
     expected_offsets = 0.0
     for b in range(2):
@@ -89,8 +91,8 @@ def test_mixture_loss_matches_a_numpy_bivariate_normal():
     pen_logits = outputs[..., 12:].astype(np.float64)
     log_probs = pen_logits - np.log(np.exp(pen_logits).sum(-1, keepdims=True))
     expected_pen = -np.mean(np.take_along_axis(log_probs, pen[..., None], -1))
-    assert float(metrics["offset_nll"]) == pytest.approx(expected_offsets, rel=1e-4)
-    assert float(metrics["pen_loss"]) == pytest.approx(expected_pen, rel=1e-4)
+    assert float(computed["offset_nll"]) == pytest.approx(expected_offsets, rel=1e-4)
+    assert float(computed["pen_loss"]) == pytest.approx(expected_pen, rel=1e-4)
 
 
 def test_stroke_model_learns_samples_and_completes(tmp_path):

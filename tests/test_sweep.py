@@ -36,7 +36,7 @@ def test_grid_order_names_and_point_configs():
     assert grid[-1].flags() == ("--config.model.cell=lstm:chrono_t_max=8 "
                                 "--config.task.length=9 --config.train.learning_rate=0.01 "
                                 "--config.seed=1")
-    point = sweep.point_config(config, grid[-1])
+    point = grid[-1].config(config)
     assert (point.model.cell, point.task.length, point.seed) == ("lstm:chrono_t_max=8", 9, 1)
     assert not sweep.is_sweep(point) and sweep.is_sweep(config)
     assert config.model.cell == "lstm"  # The sweep's own config is left as it was.

@@ -153,3 +153,53 @@ def test_bad_task_values_name_the_field(name, field, value, message):
     config = ml_collections.ConfigDict(fields)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         tasks.make_task(config)
+
+
+# One small instance of every registered task, to check what each declares against its data.
+DECLARED = {
+    "adding": dict(length=20, eval_size=4),
+    "captioning": dict(image_size=16, eval_size=4),
+    "copying": dict(length=10, eval_size=4),
+    "digits": {},
+    "italy": dict(gap=4, eval_size=4),
+    "sketch": dict(eval_size=4),
+    "stdlib_text": dict(length=16, eval_size=4),
+    "temporal_order": dict(length=20, eval_size=4),
+    "translation": dict(gap=4, eval_size=4),
+}
+
+
+def test_every_registered_task_has_a_declaration_case():
+    assert sorted(DECLARED) == sorted(tasks.TASKS)
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED))
+def test_task_declarations_describe_its_batches(name):
+    task = tasks.make_task(ml_collections.ConfigDict(dict(name=name, **DECLARED[name])))
+    batch = task.batch(0, 0, 3)
+    assert batch.targets.shape[:2] == (3, task.max_length)
+    assert batch.mask.shape == batch.metric_mask.shape == (3, task.max_length)
+    assert task.eval_batch(0).targets.shape[1] == task.max_length
+    if task.inputs == "tokens":
+        assert batch.inputs.dtype == np.int32 and batch.inputs.max() < task.vocab_size
+    elif task.inputs == "features":
+        assert batch.inputs.dtype == np.float32 and batch.inputs.shape[2] == task.input_size
+    else:
+        assert task.inputs == "images" and batch.inputs.ndim == 4
+    if task.encoder_decoder:
+        assert batch.targets.max() < task.output_size and task.beam_size >= 1
+        # Every target ends with EOS within max_length, and decodes to words alone.
+        assert (batch.targets == task.eos_id).any(1).all()
+        assert task.bos_id not in batch.targets and "<" not in task.decode(batch.targets[0])
+    if task.language_model or task.encoder_decoder:
+        assert isinstance(task.decode(batch.targets[0]), str)
+    if task.language_model:
+        assert task.decode(task.encode("the cat")) == "the cat"
+
+
+def test_tasks_without_text_say_so():
+    task = tasks.make_task(ml_collections.ConfigDict(dict(name="adding", length=20)))
+    with pytest.raises(ValueError, match="AddingTask has no text encoding"):
+        task.encode("a b")
+    with pytest.raises(ValueError, match="AddingTask has no text decoding"):
+        task.decode([1, 2])

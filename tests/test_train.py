@@ -11,11 +11,12 @@ import jax
 import numpy as np
 import pytest
 
-from experiments import models, optimizers, runner, train
+from experiments import models, runner, train
 from experiments.configs import italy as italy_config
 from experiments.errors import ConfigError, NonFiniteLossError
-from experiments.metric_writers import read_metrics
 from experiments.tasks.italy import ItalyTask
+from experiments.training import metrics, optimizers, steps
+from experiments.workdir import read_metrics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,8 +71,8 @@ def test_end_to_end_run_writes_everything_and_trains_every_parameter(reference_r
 
     config = tiny_config()
     task, cell = train.build(config)
-    model = train.create_model(config, task, cell)
-    initial = train.create_train_state(config, model, task, optimizers.build(config.train)[0])
+    model = models.for_task(config.model, task, cell)
+    initial = steps.create_train_state(config, model, task, optimizers.build(config.train)[0])
     changed = jax.tree_util.tree_map(lambda a, b: bool(np.any(a != b)), initial.params,
                                      _params(workdir))
     assert all(jax.tree_util.tree_leaves(changed)), changed
@@ -279,7 +280,7 @@ def test_answer_only_readout_scores_like_the_readout_at_every_step():
     readout at every step (whose other steps the mask zeroes), up to float32 rounding."""
     config = tiny_config()
     task, cell = train.build(config)
-    model = train.create_model(config, task, cell)
+    model = models.for_task(config.model, task, cell)
     assert model.answer_only and task.scores_last_step
     full = model.clone(answer_only=False)
     batch = ItalyTask(3, gap_max=5).batch(0, 0, 8)  # Mixed lengths.
@@ -287,7 +288,7 @@ def test_answer_only_readout_scores_like_the_readout_at_every_step():
 
     def loss(model, params):
         logits = model.apply({"params": params}, batch.inputs, batch.lengths)
-        return models.masked_metrics(logits, models.scored(model, batch))["loss"]
+        return metrics.masked_metrics(logits, model.scored(batch))["loss"]
 
     assert model.apply({"params": params}, batch.inputs, batch.lengths).shape[1] == 1
     ours, theirs = (jax.value_and_grad(loss, argnums=1)(m, params) for m in (model, full))

@@ -7,14 +7,22 @@ The task contract (every task in the project follows it)::
     evaluation = task.eval_batch(seed)         # a fixed held-out set, disjoint stream
     task.chance                                # the headline metric at chance level
     task.metric, task.higher_is_better         # e.g. "eval_mse", False
-    task.objective, task.output_size           # "cross_entropy" or "mse"; readout width
+    task.objective, task.output_size           # "cross_entropy", "mse" or "mdn"; readout width
+    task.inputs                                # "tokens", "features" or "images"
+    task.max_length                            # time steps of every batch's targets
+    task.encoder_decoder, task.bos_id, task.eos_id, task.beam_size
+    task.language_model, task.encode(text), task.decode(ids), task.token_separator
+
+`Task` (tasks/base.py) documents each declaration. Code outside this folder reads tasks
+through these declarations (the sketch tool also reads a stroke task's `scale`), never
+through a task's name or class.
 
 A `Batch` holds NumPy arrays, batch-major, right-padded to a common length:
 
-    inputs        [B, T] int32 token ids (or [B, T, F] float features when
-                  `task.input_size` is F)
-    targets       [B, T] int32 class ids (or float32 targets when
-                  `task.objective` is "mse")
+    inputs        [B, T] int32 token ids, [B, T, F] float features (F is
+                  `task.input_size`) or [B, S, S, C] images, as `task.inputs` says
+    targets       [B, T] int32 class ids (float32 targets when `task.objective`
+                  is "mse", [B, T, 3] strokes for "mdn"); T is `task.max_length`
     mask          [B, T] float32: 1 where the loss counts
     metric_mask   [B, T] float32: 1 where the headline metric (e.g. answer
                   accuracy) is read

@@ -30,7 +30,7 @@ class AddingTask(GeneratedTask):
       eval_size: sequences in the held-out evaluation set.
     """
 
-    input_size = 2
+    inputs, input_size = "features", 2
     output_size = 1
     objective = "mse"
     metric = "eval_mse"
@@ -39,6 +39,7 @@ class AddingTask(GeneratedTask):
 
     def __init__(self, length: int = 100, eval_size: int = 1000):
         self.length = validation.integer("task.length", length, minimum=2)
+        self.max_length = self.length
         self.eval_size = validation.integer("task.eval_size", eval_size)
 
     @classmethod

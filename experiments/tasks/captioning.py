@@ -71,7 +71,7 @@ class CaptioningTask(GeneratedTask):
 
     metric = "eval_bleu"
     chance = 0.0
-    seq2seq = True
+    inputs, encoder_decoder = "images", True
     bos_id, eos_id = BOS, EOS
 
     def __init__(self, image_size: int = 32, max_objects: int = 2, eval_size: int = 256,
@@ -85,7 +85,8 @@ class CaptioningTask(GeneratedTask):
         self.words = vocabulary()
         self.ids = {w: i for i, w in enumerate(self.words)}
         self.output_size = len(self.words)
-        self.caption_length = 4 + (6 if max_objects == 2 else 0) + 1  # Longest, with EOS.
+        # The longest caption, with EOS.
+        self.caption_length = self.max_length = 4 + (6 if max_objects == 2 else 0) + 1
 
     @classmethod
     def from_config(cls, task_config):

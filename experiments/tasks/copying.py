@@ -48,6 +48,7 @@ class CopyingTask(GeneratedTask):
 
     def __init__(self, length: int = 100, eval_size: int = 1000):
         self.length = validation.integer("task.length", length)
+        self.max_length = self.length + 2 * SYMBOLS
         self.eval_size = validation.integer("task.eval_size", eval_size)
         self.chance = baseline_loss(self.length)
 
@@ -56,7 +57,7 @@ class CopyingTask(GeneratedTask):
         return cls(length=task_config.length, eval_size=task_config.get("eval_size", 1000))
 
     def _batch(self, rng: np.random.Generator, batch_size: int) -> Batch:
-        steps = self.length + 2 * SYMBOLS
+        steps = self.max_length
         symbols = rng.integers(1, CATEGORIES + 1, (batch_size, SYMBOLS), dtype=np.int32)
         inputs = np.full((batch_size, steps), BLANK, np.int32)
         inputs[:, :SYMBOLS] = symbols

@@ -72,7 +72,7 @@ class DigitsTask(Task):
       path: an MNIST-style `.npz` to read instead of the bundled 8x8 digits.
     """
 
-    input_size = 1
+    inputs, input_size = "features", 1
     output_size = NUM_CLASSES
     chance = 1.0 / NUM_CLASSES
 
@@ -81,7 +81,7 @@ class DigitsTask(Task):
             raise ValueError(f"task.permute must be True or False, got {permute!r}")
         x_train, self.y_train, x_test, self.y_test = (
             bundled_digits() if path is None else npz_digits(path))
-        self.length = int(np.prod(x_train.shape[1:]))
+        self.length = self.max_length = int(np.prod(x_train.shape[1:]))
         self.x_train = x_train.reshape(len(x_train), self.length)
         self.x_test = x_test.reshape(len(x_test), self.length)
         self.permute = permute

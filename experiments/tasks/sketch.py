@@ -117,7 +117,7 @@ class SketchTask(GeneratedTask):
       path: a Quick, Draw! `.npz` to read instead of generating drawings.
     """
 
-    input_size = 5
+    inputs, input_size = "features", 5
     objective = "mdn"
     metric = "eval_loss"
     higher_is_better = False

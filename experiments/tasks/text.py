@@ -64,9 +64,10 @@ class TextTask(Task):
     metric = "eval_bits_per_token"
     higher_is_better = False
     language_model = True
+    token_separator = ""  # Bytes: decoded text joins characters.
 
     def __init__(self, length: int = 128, eval_size: int = 256):
-        self.length = validation.integer("task.length", length)
+        self.length = self.max_length = validation.integer("task.length", length)
         self.eval_size = validation.integer("task.eval_size", eval_size)
         corpus, paths = stdlib_corpus()
         data = np.frombuffer(corpus, np.uint8).astype(np.int32)

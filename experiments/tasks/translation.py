@@ -64,7 +64,7 @@ class TranslationTask(GeneratedTask):
 
     metric = "eval_bleu"
     chance = 0.0
-    seq2seq = True
+    encoder_decoder = True
     bos_id, eos_id = BOS, EOS
 
     def __init__(self, gap: int = 4, gap_max: int | None = None, reverse_source: bool = False,
@@ -82,7 +82,7 @@ class TranslationTask(GeneratedTask):
         self.vocab_size = len(self.source_words)
         self.output_size = len(self.target_words)
         self.source_length = self.english.max_length + 1  # With the answer.
-        self.target_length = self.source_length + 1  # With EOS.
+        self.target_length = self.max_length = self.source_length + 1  # With EOS.
 
     @classmethod
     def from_config(cls, task_config):

@@ -10,8 +10,10 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from experiments import optimizers, train
+from experiments import models, train
 from experiments.tasks import Batch
+from experiments.training import optimizers
+from experiments.training import steps as steps_lib
 from experiments.vanishing import measure
 
 
@@ -73,14 +75,14 @@ class Programs:
     def __init__(self, point, seeds, example_chunk: Batch, analysis_batch: Batch,
                  eval_batch: Batch, on_progress=None):
         task, cell = train.build(point)
-        model = train.create_model(point, task, cell)
+        model = models.for_task(point.model, task, cell)
         tx, schedule = optimizers.build(point.train)
         self.cell, self.chance = cell, task.chance
         self.shapes = (example_chunk.inputs.shape, analysis_batch.inputs.shape,
                        eval_batch.inputs.shape)
         started = time.perf_counter()
         seed_array = jnp.asarray(seeds)
-        init = jax.jit(jax.vmap(lambda s: train.create_train_state(point, model, task, tx, s)))
+        init = jax.jit(jax.vmap(lambda s: steps_lib.create_train_state(point, model, task, tx, s)))
         beat = on_progress or (lambda: None)
         init = init.lower(seed_array).compile()
         beat()
@@ -89,12 +91,12 @@ class Programs:
         # again after a chunk had been given (donated) the state it returned before.
         self.init = lambda: init(seed_array)
         template = self.init()
-        step = jax.vmap(functools.partial(train.train_step, model=model, tx=tx,
+        step = jax.vmap(functools.partial(steps_lib.train_step, model=model, tx=tx,
                                           schedule=schedule))
         chunk = jax.jit(lambda state, batches: jax.lax.scan(step, state, batches))
         self.train_chunk = chunk.lower(template, example_chunk).compile()
         beat()
-        evaluate = jax.jit(jax.vmap(functools.partial(train.eval_step, model=model), (0, None)))
+        evaluate = jax.jit(jax.vmap(functools.partial(steps_lib.eval_step, model=model), (0, None)))
         self.evaluate = evaluate.lower(template.params, eval_batch).compile()
         beat()
         self.measure = measure.measure_seeds.lower(

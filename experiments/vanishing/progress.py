@@ -8,6 +8,7 @@ import numpy as np
 import orbax.checkpoint as ocp
 from absl import logging
 
+from experiments import workdir as workdir_lib
 from experiments.vanishing import measure
 
 # Recorded at every measured step: by-lag norms, timescales, spectra, accuracy.
@@ -125,6 +126,5 @@ class Checkpoints:
 
 def save_arrays(path: str, arrays: dict) -> None:
     """`np.savez_compressed`, atomically: a reader sees the old file or the whole new one."""
-    tmp = path + ".tmp.npz"
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+    with workdir_lib.replaced(path, "wb") as f:
+        np.savez_compressed(f, **arrays)

@@ -15,7 +15,8 @@ import numpy as np
 import scipy.stats
 
 import recurrent as rec
-from experiments import models, train
+from experiments import models
+from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError
 from experiments.vanishing import plots
 
@@ -31,8 +32,7 @@ def point_path(workdir: str, cell: str, gap: int) -> str:
 
 def load_points(workdir: str) -> dict[tuple[str, int], dict[str, np.ndarray]]:
     """Every finished point of a study, keyed by (cell, gap), in config order."""
-    with open(os.path.join(workdir, "config.json")) as f:
-        config = json.load(f)
+    config = workdir_lib.read_json(workdir_lib.config_path(workdir))
     points = {}
     for cell in config["study"]["cells"]:
         for gap in config["study"]["gaps"]:
@@ -265,18 +265,17 @@ def write_outputs(workdir: str, command: str | None = None) -> dict:
     `command` is the one that produced the arrays; by default the one recorded
     in an existing results.json.
     """
-    config = train.load_config(workdir).to_dict()
+    config = workdir_lib.load_config(workdir).to_dict()
     results_path = os.path.join(workdir, "results.json")
     if command is None and os.path.exists(results_path):
-        with open(results_path) as f:
-            command = json.load(f).get("command")
+        command = workdir_lib.read_json(results_path).get("command")
     points = load_points(workdir)
     if not points:
         raise ConfigError(f"{workdir!r} holds no finished study point (points/*.npz)")
     summary = summarize(points, config["analysis"]["horizon_threshold"],
                         config["analysis"]["solved_accuracy"])
     summary["command"] = command or "python launch.py --config=experiments/configs/vanishing.py"
-    train.write_json(results_path, summary)
+    workdir_lib.write_json(results_path, summary)
     with open(os.path.join(workdir, "report.md"), "w") as f:
         f.write(report(summary, summary["command"]))
     plots.plot_study(workdir, points, config, summary["key_gradient_vs_steps"]["all"])

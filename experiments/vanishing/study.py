@@ -49,6 +49,7 @@ from experiments import models, preemption, provenance, train, validation
 from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError, NonFiniteLossError
 from experiments.tasks import Batch
+from experiments.training import steps as steps_lib
 from experiments.vanishing import measure, points, report
 from experiments.vanishing import progress as progress_lib
 
@@ -211,7 +212,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
     if progress.step == 0:
         _, done = evaluate_and_record(state, 0, [])
     losses = list(progress.window_losses)
-    batches = train.prefetched(make_chunk, progress.step // chunk, budget // chunk)
+    batches = steps_lib.prefetched(make_chunk, progress.step // chunk, budget // chunk)
     try:
         for batch in (() if done else batches):
             state, metrics = programs.train_chunk(state, batch)
@@ -465,12 +466,12 @@ def run_study(config, workdir: str, command: str | None = None) -> dict:
     runs a small program's loop on one core, so two keep two cores busy."""
     validation.validate_training(config)
     validate(config)
-    train.prepare_workdir(config, workdir)
+    workdir_lib.check_config(config, workdir)
     os.makedirs(workdir, exist_ok=True)
     with workdir_lib.disk_full_stops(workdir), workdir_lib.Lock(workdir), \
             preemption.deferred():
         os.makedirs(os.path.join(workdir, "points"), exist_ok=True)
-        train.write_json(os.path.join(workdir, "config.json"), json.loads(config.to_json()))
+        workdir_lib.save_config(config, workdir)
         seeds = points.seeds_of(config)
         if config.study.workers == 1 or len(_missing_jobs(config, workdir)) <= 1:
             for job in _missing_jobs(config, workdir, log=True):

@@ -7,7 +7,8 @@
   (`Seq2SeqModel`, or `CaptionModel` whose encoder reads an image).
 * `sample_strokes`: drawings from a stroke model (Sketch-RNN style), from
   scratch or completing a given beginning.
-* `sequence_metrics`: exact match and corpus BLEU (sacrebleu) of both.
+
+Their exact match and BLEU are `experiments.training.metrics.sequence_metrics`.
 
 Every loop is a `lax.scan` inside one jitted program, never a Python loop.
 """
@@ -18,7 +19,8 @@ import functools
 
 import jax
 import jax.numpy as jnp
-import numpy as np
+
+from experiments.models.mdn import mdn_parameters
 
 
 def _pick(key, logits, temperature, top_k: int):
@@ -123,10 +125,8 @@ def beam_search(model, params, source_BxS, lengths_B, *, steps: int, beam_size: 
 
 def _sample_point(key, outputs_BxO, temperature):
     """A stroke-5 point per row from the mixture and pen distribution (see
-    `models.mdn_parameters`); the temperature scales the weights' and pens' logits and
+    `mdn_parameters`); the temperature scales the weights' and pens' logits and
     the Gaussians' variances (0: the most likely component's mean and pen)."""
-    from experiments.models import mdn_parameters
-
     log_weights, mean_x, mean_y, log_sx, log_sy, rho, pen_logits = mdn_parameters(outputs_BxO)
     component_key, normal_key, pen_key = jax.random.split(key, 3)
     tau = jnp.maximum(temperature, 1e-6)
@@ -170,25 +170,3 @@ def sample_strokes(model, params, prefix_BxPx5, key, temperature=1.0, *, steps: 
     done = jnp.zeros(prefix_BxPx5.shape[:1], bool)
     _, points = jax.lax.scan(step, (carry, outputs[:, -1], done), jax.random.split(key, steps))
     return points.transpose(1, 0, 2)
-
-
-def sequence_metrics(model, params, task, batch, beam_size: int = 4,
-                        prefix: str = "eval_") -> dict[str, float]:
-    """Exact match and corpus BLEU of greedy and beam-search decoding on `batch`
-    (translation or captioning: any model with `encode` / `decode` methods)."""
-    import sacrebleu
-
-    references = [task.decode(row) for row in np.asarray(batch.targets)]
-    steps = batch.targets.shape[1]
-    outputs = {"": greedy(model, params, batch.inputs, batch.lengths, steps=steps)}
-    if beam_size > 1:
-        outputs["beam_"] = beam_search(model, params, batch.inputs, batch.lengths, steps=steps,
-                                       beam_size=beam_size, eos_id=task.eos_id)[0]
-    metrics = {}
-    for name, ids in outputs.items():
-        hypotheses = [task.decode(row) for row in np.asarray(ids)]
-        exact = np.mean([h == r for h, r in zip(hypotheses, references, strict=True)])
-        metrics[f"{prefix}{name}exact_match"] = float(exact)
-        metrics[f"{prefix}{name}bleu"] = float(
-            sacrebleu.corpus_bleu(hypotheses, [references]).score)
-    return metrics

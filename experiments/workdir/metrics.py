@@ -1,12 +1,16 @@
-"""Metrics of a run: `metrics.jsonl` (one JSON object per line) and TensorBoard."""
+"""Metrics of a run: `metrics.jsonl` (one JSON object per line) and TensorBoard event files
+(through tensorboardX, no TensorFlow needed)."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+import time
 
-from experiments.tensorboard import SummaryWriter
+from tensorboardX import SummaryWriter as _EventWriter
+
+from experiments.workdir.files import replaced
 
 
 def read_metrics(path: str) -> list[dict]:
@@ -39,10 +43,8 @@ class MetricWriter:
         self.primary = primary
         if not primary:
             return
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as f:
+        with replaced(self.path) as f:
             f.writelines(json.dumps(row) + "\n" for row in kept)
-        os.replace(tmp, self.path)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         # Purge what an interrupted run logged after its checkpoint (steps > resume_step);
         # the checkpoint's own step stays, as it does in metrics.jsonl.
@@ -77,3 +79,27 @@ class MetricWriter:
         os.close(self._fd)
         self._tensorboard.close()
 
+
+class SummaryWriter:
+    """Appends scalar summaries to a new event file in `logdir`.
+
+    The file starts with a SessionLog START at `start_step` (tensorboardX's `purge_step`):
+    TensorBoard then discards every point of earlier files at that step or later, those an
+    interrupted run logged after its checkpoint.
+    """
+
+    def __init__(self, logdir: str, *, start_step: int = 0):
+        # A unique suffix: a run resumed within the same second gets a file of its own.
+        self._writer = _EventWriter(logdir, purge_step=start_step,
+                                    filename_suffix=f".{os.getpid()}.{time.time_ns()}")
+
+    def scalars(self, step: int, values: dict[str, float]) -> None:
+        """Writes one scalar per tag at `step`."""
+        for tag, value in values.items():
+            self._writer.add_scalar(tag, float(value), step)
+
+    def flush(self) -> None:
+        self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()
