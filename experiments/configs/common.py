@@ -1,10 +1,32 @@
 """Config groups shared by every training config (model, train, sweep).
 
-Each task's config file (italy.py, adding.py, ...) builds its own `task`
-group and takes these, changing only the defaults its task needs.
+Each task's config file (italy.py, adding.py, ...) starts its own `task` group
+with `task(name)`, adds its task's fields, and hands it to `training_config`
+with `model(...)` and `train(...)`, changing only the defaults its task needs.
 """
 
 import ml_collections
+
+
+def training_config(task, model, train):
+    """One run of `experiments.train` on `task` (see `task`) with these `model` and `train`
+    groups, on the default `mesh`; `with_variant` (or setting `sweep`) makes it a sweep."""
+    config = ml_collections.ConfigDict()
+    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
+    config.seed = 0  # Seeds parameters, dropout and the data stream.
+    config.task = task
+    config.model = model
+    config.train = train
+    config.mesh = mesh()
+    config.sweep = sweep()
+    return config
+
+
+def task(name: str):
+    """A `task` group holding only the task's name; its config file adds the rest."""
+    config = ml_collections.ConfigDict()
+    config.name = name  # A task from experiments.tasks.TASKS.
+    return config
 
 
 def model(cell: str = "lstm", hidden_size: int = 64, embed_size: int = 32):
