@@ -3,6 +3,8 @@
 Each task's config file (italy.py, adding.py, ...) starts its own `task` group
 with `task(name)`, adds its task's fields, and hands it to `training_config`
 with `model(...)` and `train(...)`, changing only the defaults its task needs.
+Tasks that share those choices take them from one place: `long_memory_benchmark`
+(adding, copying, temporal order, digits).
 """
 
 import ml_collections
@@ -20,6 +22,18 @@ def training_config(task, model, train):
     config.mesh = mesh()
     config.sweep = sweep()
     return config
+
+
+def long_memory_benchmark(task, variant: str, *, steps: int, lengths=(), embed_size: int = 32):
+    """A config of the standard long-memory benchmarks (README; the grids of
+    docs/benchmarks.md share these settings) on `task`: one LSTM layer of 64 units trained for
+    `steps` steps of Adam at 3e-3 in batches of 64, as one run (variant "single") or as the
+    grid rnn, lstm, gru x `lengths` (empty: the task's own) x seeds 0, 1, 2 ("sweep")."""
+    model_group = model(cell="lstm", hidden_size=64, embed_size=embed_size)
+    train_group = train(steps=steps, batch_size=64, learning_rate=3e-3, log_every=100,
+                        eval_every=250, checkpoint_every=500)
+    return with_variant(training_config(task, model_group, train_group), variant,
+                        cells=("rnn", "lstm", "gru"), lengths=lengths, seeds=(0, 1, 2))
 
 
 def task(name: str):
