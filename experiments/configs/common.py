@@ -4,7 +4,8 @@ Each task's config file (italy.py, adding.py, ...) starts its own `task` group
 with `task(name)`, adds its task's fields, and hands it to `training_config`
 with `model(...)` and `train(...)`, changing only the defaults its task needs.
 Tasks that share those choices take them from one place: `long_memory_benchmark`
-(adding, copying, temporal order, digits).
+(adding, copying, temporal order, digits) and `encoder_decoder` (translation,
+captioning).
 """
 
 import ml_collections
@@ -34,6 +35,18 @@ def long_memory_benchmark(task, variant: str, *, steps: int, lengths=(), embed_s
                         eval_every=250, checkpoint_every=500)
     return with_variant(training_config(task, model_group, train_group), variant,
                         cells=("rnn", "lstm", "gru"), lengths=lengths, seeds=(0, 1, 2))
+
+
+def encoder_decoder(task):
+    """A config of the encoder-decoder tasks (translation, captioning; `experiments.decoding`
+    decodes both) on `task`: a decoder of one LSTM layer of 128 units trained for 1500 steps,
+    evaluated on 256 held-out examples decoded greedily and with beam search."""
+    task.eval_size = 256  # Held-out examples (source sentences, images).
+    task.beam_size = 4  # Beam search width at evaluation (1: greedy only).
+    model_group = model(cell="lstm", hidden_size=128, embed_size=32)
+    train_group = train(steps=1500, batch_size=64, learning_rate=3e-3, log_every=100,
+                        eval_every=500, checkpoint_every=500)
+    return training_config(task, model_group, train_group)
 
 
 def task(name: str):
