@@ -1,4 +1,5 @@
-"""Suite-wide settings that make XLA compile faster; they change no result a test checks.
+"""Suite-wide settings that make XLA compile faster (they change no result a test checks),
+and the fixture with which the test files check that bad configs are refused.
 
 Compilation, not execution, dominates this suite (tiny shapes, many distinct programs), so:
 
@@ -18,6 +19,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 _flags = os.environ.get("XLA_FLAGS", "")
 if "xla_backend_optimization_level" not in _flags:
     os.environ["XLA_FLAGS"] = f"{_flags} --xla_backend_optimization_level=0".strip()
@@ -31,3 +34,22 @@ if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
 
     def pytest_unconfigure(config):
         shutil.rmtree(_cache, ignore_errors=True)
+
+
+@pytest.fixture
+def assert_refused(tmp_path):
+    """`assert_refused(config, key, value, message)` sets `key` of `config` ("group.field",
+    or a top-level field) to `value` and checks that `runner.run` raises a ConfigError
+    matching `message` before it writes anything."""
+    def check(config, key, value, message):
+        from experiments import runner  # Imports JAX: only after the settings above.
+        from experiments.errors import ConfigError
+
+        group, _, field = key.rpartition(".")
+        (config[group] if group else config)[field] = value
+        workdir = tmp_path / "run"
+        with pytest.raises(ConfigError, match=message):
+            runner.run(config, str(workdir))
+        assert not workdir.exists()
+
+    return check

@@ -1,10 +1,59 @@
 """Config groups shared by every training config (model, train, sweep).
 
-Each task's config file (italy.py, adding.py, ...) builds its own `task`
-group and takes these, changing only the defaults its task needs.
+Each task's config file (italy.py, adding.py, ...) starts its own `task` group
+with `task(name)`, adds its task's fields, and hands it to `training_config`
+with `model(...)` and `train(...)`, changing only the defaults its task needs.
+Tasks that share those choices take them from one place: `long_memory_benchmark`
+(adding, copying, temporal order, digits) and `encoder_decoder` (translation,
+captioning).
 """
 
 import ml_collections
+
+
+def training_config(task, model, train):
+    """One run of `experiments.train` on `task` (see `task`) with these `model` and `train`
+    groups, on the default `mesh`; `with_variant` (or setting `sweep`) makes it a sweep."""
+    config = ml_collections.ConfigDict()
+    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
+    config.seed = 0  # Seeds parameters, dropout and the data stream.
+    config.task = task
+    config.model = model
+    config.train = train
+    config.mesh = mesh()
+    config.sweep = sweep()
+    return config
+
+
+def long_memory_benchmark(task, variant: str, *, steps: int, lengths=(), embed_size: int = 32):
+    """A config of the standard long-memory benchmarks (README; the grids of
+    docs/benchmarks.md share these settings) on `task`: one LSTM layer of 64 units trained for
+    `steps` steps of Adam at 3e-3 in batches of 64, as one run (variant "single") or as the
+    grid rnn, lstm, gru x `lengths` (empty: the task's own) x seeds 0, 1, 2 ("sweep")."""
+    model_group = model(cell="lstm", hidden_size=64, embed_size=embed_size)
+    train_group = train(steps=steps, batch_size=64, learning_rate=3e-3, log_every=100,
+                        eval_every=250, checkpoint_every=500)
+    return with_variant(training_config(task, model_group, train_group), variant,
+                        cells=("rnn", "lstm", "gru"), lengths=lengths, seeds=(0, 1, 2))
+
+
+def encoder_decoder(task):
+    """A config of the encoder-decoder tasks (translation, captioning; `experiments.decoding`
+    decodes both) on `task`: a decoder of one LSTM layer of 128 units trained for 1500 steps,
+    evaluated on 256 held-out examples decoded greedily and with beam search."""
+    task.eval_size = 256  # Held-out examples (source sentences, images).
+    task.beam_size = 4  # Beam search width at evaluation (1: greedy only).
+    model_group = model(cell="lstm", hidden_size=128, embed_size=32)
+    train_group = train(steps=1500, batch_size=64, learning_rate=3e-3, log_every=100,
+                        eval_every=500, checkpoint_every=500)
+    return training_config(task, model_group, train_group)
+
+
+def task(name: str):
+    """A `task` group holding only the task's name; its config file adds the rest."""
+    config = ml_collections.ConfigDict()
+    config.name = name  # A task from experiments.tasks.TASKS.
+    return config
 
 
 def model(cell: str = "lstm", hidden_size: int = 64, embed_size: int = 32):

@@ -11,35 +11,26 @@ words of the Italy task (`task.mode = "lm"`), the answer accuracy read too.
 Both log `eval_loss` (cross-entropy per token) and `eval_perplexity`.
 """
 
-import ml_collections
-
 from experiments.configs import common
 
 
 def get_config(variant: str = "stdlib"):
     """`variant`: "stdlib" (characters of Python's source) or "italy" (Italy-task words)."""
-    config = ml_collections.ConfigDict()
-    config.experiment = "train"  # What launch.py runs: train_and_evaluate (or its sweep).
-    config.seed = 0  # Seeds parameters, dropout and the data stream.
-    config.task = ml_collections.ConfigDict()
     if variant == "stdlib":
-        config.task.name = "stdlib_text"
-        config.task.length = 128  # T, characters per training window.
-        config.task.eval_size = 256  # Held-out windows evaluated.
-        config.model = common.model(cell="lstm", hidden_size=128, embed_size=32)
-        config.train = common.train(steps=1500, batch_size=32, learning_rate=3e-3,
-                                    log_every=100, eval_every=500, checkpoint_every=500)
+        task = common.task("stdlib_text")
+        task.length = 128  # T, characters per training window.
+        task.eval_size = 256  # Held-out windows evaluated.
+        batch_size = 32
     elif variant == "italy":
-        config.task.name = "italy"
-        config.task.mode = "lm"  # Loss on every position.
-        config.task.gap = 4  # Gaps drawn uniformly from [gap, gap_max].
-        config.task.gap_max = 16
-        config.task.eval_size = 512
-        config.model = common.model(cell="lstm", hidden_size=128, embed_size=32)
-        config.train = common.train(steps=1500, batch_size=64, learning_rate=3e-3,
-                                    log_every=100, eval_every=500, checkpoint_every=500)
+        task = common.task("italy")
+        task.mode = "lm"  # Loss on every position.
+        task.gap = 4  # Gaps drawn uniformly from [gap, gap_max].
+        task.gap_max = 16
+        task.eval_size = 512
+        batch_size = 64
     else:
         raise ValueError(f"variant must be 'stdlib' or 'italy', got {variant!r}")
-    config.mesh = common.mesh()
-    config.sweep = common.sweep()
-    return config
+    model = common.model(cell="lstm", hidden_size=128, embed_size=32)
+    train = common.train(steps=1500, batch_size=batch_size, learning_rate=3e-3, log_every=100,
+                         eval_every=500, checkpoint_every=500)
+    return common.training_config(task, model, train)
