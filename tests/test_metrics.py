@@ -8,13 +8,14 @@ import jax
 import numpy as np
 import pytest
 
-from experiments import models
+from experiments.models import mdn
 from experiments.tasks import Batch
+from experiments.training import metrics
 
 # One compile per objective and shape, rather than one per operation run eagerly.
-masked_metrics = jax.jit(models.masked_metrics, static_argnames="objective")
-mdn_metrics = jax.jit(models.mdn_metrics)
-mdn_parameters = jax.jit(models.mdn_parameters)
+masked_metrics = jax.jit(metrics.masked_metrics, static_argnames="objective")
+mdn_metrics = jax.jit(metrics.mdn_metrics)
+mdn_parameters = jax.jit(mdn.mdn_parameters)
 
 B, T = 2, 4  # Batch and time; V classes, M mixture components below.
 MASKS = {

@@ -13,7 +13,6 @@ import re
 import numpy as np
 import pytest
 
-from experiments import train
 from experiments import workdir as workdir_lib
 from experiments.configs import italy as italy_config
 from experiments.configs import vanishing as vanishing_config
@@ -22,7 +21,7 @@ from experiments.errors import ConfigError, WriteError
 
 def test_write_json_writes_sorted_indented_lines_and_leaves_no_tmp(tmp_path):
     path = tmp_path / "results.json"
-    train.write_json(str(path), {"step": 3, "eval_loss": 0.5, "cells": ["rnn"]})
+    workdir_lib.write_json(str(path), {"step": 3, "eval_loss": 0.5, "cells": ["rnn"]})
     assert path.read_text() == ('{\n  "cells": [\n    "rnn"\n  ],\n  "eval_loss": 0.5,\n'
                                 '  "step": 3\n}\n')
     assert os.listdir(tmp_path) == ["results.json"]
@@ -30,9 +29,9 @@ def test_write_json_writes_sorted_indented_lines_and_leaves_no_tmp(tmp_path):
 
 def test_write_json_replaces_the_whole_file_at_once(tmp_path):
     path = tmp_path / "results.json"
-    train.write_json(str(path), {"metric": "eval_loss", "values": list(range(100))})
+    workdir_lib.write_json(str(path), {"metric": "eval_loss", "values": list(range(100))})
     with open(path) as reader:  # A reader that opened the old file ...
-        train.write_json(str(path), {"step": 1})
+        workdir_lib.write_json(str(path), {"step": 1})
         assert json.loads(reader.read())["values"] == list(range(100))  # ... reads it whole,
     assert json.loads(path.read_text()) == {"step": 1}  # no tail of it is left behind,
     assert os.listdir(tmp_path) == ["results.json"]  # and no temporary file.
@@ -40,23 +39,23 @@ def test_write_json_replaces_the_whole_file_at_once(tmp_path):
 
 def test_a_write_that_fails_leaves_the_previous_file_intact(tmp_path):
     path = tmp_path / "config.json"
-    train.write_json(str(path), {"seed": 0})
+    workdir_lib.write_json(str(path), {"seed": 0})
     with pytest.raises(TypeError, match="not JSON serializable"):
-        train.write_json(str(path), {"seed": 1, "task": object()})
+        workdir_lib.write_json(str(path), {"seed": 1, "task": object()})
     assert json.loads(path.read_text()) == {"seed": 0}
 
 
 def workdir_holding(tmp_path, config):
     """A workdir whose config.json is `config`'s, as a run writes it."""
-    train.write_json(str(tmp_path / "config.json"), json.loads(config.to_json()))
+    workdir_lib.write_json(str(tmp_path / "config.json"), json.loads(config.to_json()))
     return str(tmp_path)
 
 
 def test_a_new_or_matching_workdir_is_accepted_and_nothing_is_written(tmp_path):
     config = italy_config.get_config()
-    train.prepare_workdir(config, str(tmp_path / "new" / "run"))
+    workdir_lib.check_config(config, str(tmp_path / "new" / "run"))
     assert os.listdir(tmp_path) == []
-    train.prepare_workdir(config, workdir_holding(tmp_path, config))
+    workdir_lib.check_config(config, workdir_holding(tmp_path, config))
     assert os.listdir(tmp_path) == ["config.json"]
 
 
@@ -66,7 +65,7 @@ def test_another_config_is_refused_naming_every_key_that_differs(tmp_path):
     config = italy_config.get_config()
     config.task.gap, config.model.hidden_size, config.train.learning_rate = 4, 16, 0.1
     with pytest.raises(ConfigError) as error:
-        train.prepare_workdir(config, workdir)
+        workdir_lib.check_config(config, workdir)
     assert str(error.value) == (
         f"workdir {workdir!r} holds a run with a different config (model.hidden_size, "
         "task.gap, train.learning_rate differ); use a new --workdir to start a new run")
@@ -81,33 +80,33 @@ def test_a_key_on_one_side_only_differs(tmp_path):
     config = italy_config.get_config()
     config.analysis = {"examples": 8}  # A group the saved run did not have.
     with pytest.raises(ConfigError, match=r"\(analysis, model.legacy_option differ\)"):
-        train.prepare_workdir(config, workdir)
+        workdir_lib.check_config(config, workdir)
 
 
 def test_the_budget_may_grow_but_nothing_else_with_it(tmp_path):
     workdir = workdir_holding(tmp_path, italy_config.get_config())
     config = italy_config.get_config()
     config.train.steps *= 10
-    train.prepare_workdir(config, workdir)
+    workdir_lib.check_config(config, workdir)
     config.train.batch_size *= 2
     with pytest.raises(ConfigError, match=r"\(train.batch_size differ\)"):
-        train.prepare_workdir(config, workdir)
+        workdir_lib.check_config(config, workdir)
 
 
 def test_a_studys_workers_and_stall_timeout_may_change(tmp_path):
     workdir = workdir_holding(tmp_path, vanishing_config.get_config("small"))
     config = vanishing_config.get_config("small")
     config.study.update(workers=7, stall_seconds=0)
-    train.prepare_workdir(config, workdir)
+    workdir_lib.check_config(config, workdir)
     config.study.seeds = 5
     with pytest.raises(ConfigError, match=r"\(study.seeds differ\)"):
-        train.prepare_workdir(config, workdir)
+        workdir_lib.check_config(config, workdir)
 
 
 def test_load_config_reads_back_what_the_run_wrote(tmp_path):
     config = italy_config.get_config()
     config.model.cell = "lstm:chrono_t_max=64"
-    loaded = train.load_config(workdir_holding(tmp_path, config))
+    loaded = workdir_lib.load_config(workdir_holding(tmp_path, config))
     assert loaded.to_json(sort_keys=True) == config.to_json(sort_keys=True)
     assert loaded.task.gap_max is None and loaded.model.cell == "lstm:chrono_t_max=64"
 
@@ -118,7 +117,7 @@ def test_load_config_without_config_json_says_no_run(tmp_path, make_workdir):
     (tmp_path / "metrics.jsonl").write_text("")  # Something, but not a run's config.
     workdir = str(make_workdir(tmp_path))
     with pytest.raises(ConfigError, match=re.escape(f"'{workdir}' holds no run (no config.json)")):
-        train.load_config(workdir)
+        workdir_lib.load_config(workdir)
 
 
 @pytest.fixture
