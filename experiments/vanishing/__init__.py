@@ -2,6 +2,7 @@
 
   study.py    the driver: checks the config, trains the missing points, writes the report
   training.py one (cell, gap) point trained until solved or out of budget, checkpointed, saved
+  workers.py  the worker processes that train points side by side, and their watchdog
   points.py   one point's config, measured steps, padded batches and compiled programs
   progress.py what a training point has recorded, and its checkpoint
   measure.py  the gradient measurements of every seed of a point, in one program
