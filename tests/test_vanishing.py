@@ -14,7 +14,7 @@ from experiments.configs import vanishing as vanishing_config
 from experiments.errors import NonFiniteLossError
 from experiments.vanishing import plots as study_plots
 from experiments.vanishing import progress, report
-from experiments.vanishing import study as study_lib
+from experiments.vanishing import workers as study_workers
 from recurrent import analysis
 
 RUN_RECORD = report.RUN_RECORD
@@ -328,7 +328,7 @@ def test_a_stalled_worker_is_killed_and_its_point_resumed(tmp_path, study_run, c
     config = tiny_config()
     config.study.update(workers=2, stall_seconds=8)
     workdir = str(tmp_path)
-    beats = study_lib.heartbeat_dir(workdir)
+    beats = study_workers.heartbeat_dir(workdir)
     frozen = []
 
     def freeze_the_first_worker():
@@ -424,11 +424,11 @@ def test_a_full_disk_stops_the_study_with_one_error(tmp_path, monkeypatch):
 
 
 def test_a_paused_study_does_not_take_its_workers_for_stalled(tmp_path, caplog):
-    beats = study_lib.heartbeat_dir(str(tmp_path))
+    beats = study_workers.heartbeat_dir(str(tmp_path))
     os.makedirs(beats)
     path = os.path.join(beats, "999999")
     open(path, "w").close()
     os.utime(path, (time.time() - 3600, time.time() - 3600))  # Silent for an hour.
-    study_lib._refresh_heartbeats(str(tmp_path))
-    study_lib._kill_stalled(str(tmp_path), 600)
+    study_workers._refresh_heartbeats(str(tmp_path))
+    study_workers._kill_stalled(str(tmp_path), 600)
     assert os.path.exists(path) and "made no progress" not in caplog.text
