@@ -7,7 +7,9 @@ contract and the shape letters.
 """
 
 from recurrent import analysis, interop, nn, registry
-from recurrent.base import Cell, HiddenCarry, KernelCell, Layer, LinearCell, LSTMCarry
+from recurrent.base import (Cell, HiddenCarry, KernelCell, Layer, LinearCell, LSTMCarry,
+                            auto_mode)
+from recurrent.fused import default_layout as fused_layout
 from recurrent.gru import GRU
 from recurrent.indrnn import IndRNN
 from recurrent.layers import Bidirectional, BidirectionalCarry, Stack
@@ -37,7 +39,9 @@ __all__ = [
     "LinearCell",
     "RNN",
     "Stack",
+    "auto_mode",
     "cell_names",
+    "fused_layout",
     "get_cell_class",
     "interop",
     "make_cell",

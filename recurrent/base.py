@@ -87,8 +87,8 @@ class Layer(abc.ABC):
 
     @abc.abstractmethod
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
-                          rng, perturbation=None, mode="sequential",
-                          gradient="fused") -> tuple[jax.Array, Carry]:
+                          rng, perturbation=None, mode="sequential", gradient="fused",
+                          layout="auto") -> tuple[jax.Array, Carry]:
         """Runs the layer over a time-major sequence (validated by the caller).
 
         Args:
@@ -109,6 +109,8 @@ class Layer(abc.ABC):
           gradient: "fused" (cells with `project_carry` get the custom VJP of
             `recurrent.fused`) or "autodiff" (JAX differentiates the scan; needed for
             forward-mode transforms).
+          layout: the fused loop's layout, "auto", "batch_major" or "feature_major"
+            (see `rec.fused_layout`); the other loops are batch-major.
 
         Returns:
           `(ys_TxBxO, final_carry)`.
@@ -251,17 +253,28 @@ class Cell(Layer):
         return self.step(params, carry, self.project_inputs(params, x))
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
-                          rng, perturbation=None, mode="sequential", gradient="fused"):
+                          rng, perturbation=None, mode="sequential", gradient="fused",
+                          layout="auto"):
         del rng  # A single cell has no dropout.
         if mode == "parallel":
             raise ValueError(f"mode='parallel' needs a recurrence linear in the carry; "
                              f"{type(self).__name__} has none (use 'sequential' or 'auto')")
         if gradient == "fused" and self.has_fused_backward:
             return scan_fused(self, params, xs_TxBxI, carry, lengths_B, reverse=reverse,
-                              unroll=unroll, remat=remat, perturbation=perturbation)
+                              unroll=unroll, remat=remat, perturbation=perturbation,
+                              layout=layout)
+        _batch_major_only(self, layout)
         projected = self.project_inputs(params, xs_TxBxI)
         return scan_cell(self, params, projected, carry, lengths_B, reverse=reverse,
                          unroll=unroll, remat=remat, perturbation=perturbation)
+
+
+def _batch_major_only(cell, layout):
+    """Refuses `layout="feature_major"` for a loop that is not the fused one."""
+    if layout == "feature_major":
+        raise ValueError(f"layout='feature_major' is a layout of the fused loop (gradient='fused' "
+                         f"with a cell that has feature_major = True); {type(cell).__name__} "
+                         f"runs batch-major here (use 'auto' or 'batch_major')")
 
 
 def matmul(x: jax.Array, w: jax.Array, dtype=None) -> jax.Array:
@@ -409,8 +422,10 @@ class LinearCell(Cell):
         return jax.tree_util.tree_map(lambda a, s, b: a * s + b, a, carry, b)
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
-                          rng, perturbation=None, mode="sequential", gradient="fused"):
+                          rng, perturbation=None, mode="sequential", gradient="fused",
+                          layout="auto"):
         del rng, gradient  # No dropout; the loop is a multiply-add, with nothing to fuse.
+        _batch_major_only(self, layout)
         if mode == "auto":
             mode = auto_mode()
         projected = self.project_inputs(params, xs_TxBxI)

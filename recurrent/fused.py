@@ -52,15 +52,22 @@ _map = jax.tree_util.tree_map
 LAYOUTS = ("auto", "batch_major", "feature_major")
 
 
-def default_layout(cell) -> str:
-    """The layout `scan_fused` uses for `cell` with `layout="auto"`.
+def default_layout(cell, backend: str | None = None) -> str:
+    """The layout `scan_fused` uses for `cell` with `layout="auto"` (`rec.fused_layout`).
 
-    Feature-major for `KernelCell`s that support it (`cell.feature_major`) when
-    JAX computes on the CPU, where XLA runs the per-step products that way round
-    markedly faster (the benchmark's floor rows time both); batch-major
-    elsewhere, including every other cell.
+    Feature-major for `KernelCell`s that support it (`cell.feature_major`; a cell
+    class works too) when JAX computes on the CPU, where XLA runs the per-step
+    products that way round markedly faster (the benchmark's floor rows time
+    both); batch-major elsewhere, including every other cell. `backend` is a
+    JAX backend name ("cpu", "gpu", "tpu"); None means `jax.default_backend()`.
+
+    Example:
+      >>> import recurrent as rec
+      >>> rec.fused_layout(rec.LSTM(8), backend="cpu"), rec.fused_layout(rec.GRU(8))
+      ('feature_major', 'batch_major')
     """
-    if getattr(cell, "feature_major", False) and jax.default_backend() == "cpu":
+    backend = jax.default_backend() if backend is None else backend
+    if getattr(cell, "feature_major", False) and backend == "cpu":
         return "feature_major"
     return "batch_major"
 

@@ -78,8 +78,9 @@ class Bidirectional(Layer):
             "use rec.unroll")
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
-                          rng, perturbation=None, mode="sequential", gradient="fused"):
-        kwargs = dict(unroll=unroll, remat=remat, mode=mode, gradient=gradient)
+                          rng, perturbation=None, mode="sequential", gradient="fused",
+                          layout="auto"):
+        kwargs = dict(unroll=unroll, remat=remat, mode=mode, gradient=gradient, layout=layout)
         rng_fwd, rng_bwd = (None, None) if rng is None else jax.random.split(rng)
         perturbation = perturbation or BidirectionalCarry(None, None)
         ys_fwd, carry_fwd = self.forward_cell.unroll_time_major(
@@ -188,7 +189,8 @@ class Stack(Layer):
         return tuple(new_carry), x
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
-                          rng, perturbation=None, mode="sequential", gradient="fused"):
+                          rng, perturbation=None, mode="sequential", gradient="fused",
+                          layout="auto"):
         last = len(self.layers) - 1
         perturbation = perturbation or (None,) * len(self.layers)
         keys = None if rng is None else jax.random.split(rng, (len(self.layers), 2))
@@ -198,7 +200,7 @@ class Stack(Layer):
             ys, c = layer.unroll_time_major(
                 params[f"layer_{i}"], xs_TxBxI, carry[i], lengths_B,
                 reverse=reverse, unroll=unroll, remat=remat, rng=layer_rng,
-                perturbation=perturbation[i], mode=mode, gradient=gradient)
+                perturbation=perturbation[i], mode=mode, gradient=gradient, layout=layout)
             new_carry.append(c)
             xs_TxBxI = self._residual(i, xs_TxBxI, ys)
             if rng is not None and self.dropout > 0 and i < last:

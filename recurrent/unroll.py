@@ -7,13 +7,15 @@ import jax.numpy as jnp
 
 from recurrent import _checks
 from recurrent.base import Layer
+from recurrent.fused import LAYOUTS
 
 MODES = ("auto", "sequential", "parallel")
 GRADIENTS = ("fused", "autodiff")
 
 
 def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
-           time_major=False, unroll=1, remat=False, rng=None, mode="auto", gradient="fused"):
+           time_major=False, unroll=1, remat=False, rng=None, mode="auto", gradient="fused",
+           layout="auto"):
     """Runs `cell` over the time axis of `xs`.
 
     The input projection of all time steps is one matrix product before the
@@ -49,6 +51,12 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
         `recurrent.fused`); reverse mode only. "autodiff": JAX differentiates
         the scan itself, which also supports forward mode (`jax.jvp`,
         `jax.jacfwd`, `jax.hessian`). Both give the same values and gradients.
+      layout: the fused loop's memory layout: "batch_major" (carries `[B, H]`),
+        "feature_major" (carries `[H, B]`, for cells with `feature_major`, the
+        LSTM) or "auto" (the default: `rec.fused_layout(cell)`, the faster one
+        on the backend). Every layout gives the same values and gradients; the
+        other loops (`gradient="autodiff"`, linear cells) are batch-major and
+        refuse "feature_major".
 
     Returns:
       `(ys, carry)`: outputs `[B, T, O]` (same layout as `xs`) and the final
@@ -71,9 +79,10 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
     _checks.positive_int("unroll", unroll)
     _checks.one_of("mode", mode, MODES)
     _checks.one_of("gradient", gradient, GRADIENTS)
+    _checks.one_of("layout", layout, LAYOUTS)
     ys, carry = cell.unroll_time_major(
         params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
-        remat=bool(remat), rng=rng, mode=mode, gradient=gradient)
+        remat=bool(remat), rng=rng, mode=mode, gradient=gradient, layout=layout)
     return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
 
 

@@ -203,6 +203,25 @@ def test_the_layout_is_chosen_per_cell_and_checked(xs):
         fused_lib.scan_fused(*args, layout="columns")
 
 
+def test_unroll_takes_the_layout_through_composite_layers(xs):
+    # The public names: rec.fused_layout (with a backend to ask about) and unroll's layout.
+    assert rec.fused_layout(rec.LSTM, backend="gpu") == "batch_major"
+    assert rec.fused_layout(rec.LSTM(H), backend="cpu") == rec.fused_layout(rec.LSTM(H))
+    stack = rec.Stack([rec.LSTM(H), rec.LSTM(H)])
+    params = stack.init(jax.random.key(0), I)
+    ys = {layout: rec.unroll(stack, params, xs, lengths=LENGTHS, layout=layout)[0]
+          for layout in ("batch_major", "feature_major")}
+    np.testing.assert_allclose(ys["feature_major"], ys["batch_major"], atol=1e-6)
+    with pytest.raises(ValueError, match="layout must be one of .* got 'columns'"):
+        rec.unroll(stack, params, xs, layout="columns")
+    # The plain scan and the linear cells' loop have one layout only.
+    with pytest.raises(ValueError, match="layout='feature_major' is a layout of the fused loop"):
+        rec.unroll(stack, params, xs, layout="feature_major", gradient="autodiff")
+    cell = rec.MinGRU(H)
+    with pytest.raises(ValueError, match="MinGRU runs batch-major"):
+        rec.unroll(cell, cell.init(jax.random.key(0), I), xs, layout="feature_major")
+
+
 def test_forward_mode_needs_autodiff(xs):
     cell, params = rec.LSTM(H), _params(rec.LSTM(H))
 
