@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 import recurrent as rec
-from experiments.benchmark import median_seconds
+from experiments.benchmark.timing import median_seconds
 
 
 def main(batch=16, steps=100, input_size=32, hidden_size=128) -> list[dict]:

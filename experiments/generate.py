@@ -43,10 +43,10 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
     import jax.numpy as jnp
     import numpy as np
 
-    from experiments import train
     from experiments import workdir as workdir_lib
     from experiments.errors import ConfigError
     from experiments.models import decoding
+    from experiments.training import loop
 
     for name, value, minimum in (("steps", steps, 1), ("samples", samples, 1),
                                  ("top_k", top_k, 0), ("beam_size", beam_size, 1)):
@@ -56,13 +56,13 @@ def generate(workdir: str, prompt: str, *, steps: int = 30, temperature: float =
         raise ConfigError(f"--temperature must be >= 0, got {temperature}")
     # The checks that need only the config come before the (slower) checkpoint restore.
     config = workdir_lib.load_config(workdir)
-    task, _ = train.build(config)
+    task, _ = loop.build(config)
     if not (task.language_model or task.encoder_decoder):
         raise ConfigError(f"{workdir!r} trained task {config.task.name!r} without a language "
                           "model (for the Italy task: task.mode=lm); nothing to generate")
     if top_k > task.output_size:
         raise ConfigError(f"--top_k={top_k} exceeds the vocabulary of {task.output_size}")
-    model, state = train.load_run(workdir)[2:]
+    model, state = loop.load_run(workdir)[2:]
     try:
         ids = task.encode(prompt)
     except ValueError as e:

@@ -34,5 +34,5 @@ def run(config, workdir: str, command: str | None = None, sweep_index: int | Non
     if config.experiment == "vanishing":
         from experiments import vanishing
         return vanishing.run_study(config, workdir, command)
-    from experiments import train
-    return train.train_and_evaluate(config, workdir)
+    from experiments.training import loop
+    return loop.train_and_evaluate(config, workdir)

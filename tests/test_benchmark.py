@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from experiments import benchmark, op_profile, runner
+from experiments import runner
+from experiments.benchmark import floor, op_profile, report
 from experiments.configs import benchmark as benchmark_config
 
 
@@ -62,7 +63,7 @@ def test_floor_counts_the_faster_layout_of_each_chain():
              "recurrent_forward_feature_major": 1.0, "recurrent_backward_feature_major": 4.0,
              "input_projection": 0.5, "input_weight_gradient": 0.25,
              "recurrent_weight_gradient": 0.125}
-    row = benchmark.floor_row(parts)
+    row = floor.floor_row(parts)
     assert row["train_s"] == 1.0 + 2.0 + 0.5 + 0.25 + 0.125
     assert row["forward_s"] == 1.0 + 0.5
     assert row["parts_s"] == parts  # The report keeps both layouts.
@@ -126,5 +127,5 @@ def test_study_step_row_times_the_study_program_and_pytorch_if_installed():
     else:
         assert row["speedup_over_torch"] == pytest.approx(
             row["torch_ms_per_step"] / row["ours_ms_per_step"])
-    text = benchmark._study_markdown([row])
+    text = report.study_step([row])
     assert "| 2 | 7 |" in text

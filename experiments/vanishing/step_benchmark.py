@@ -1,4 +1,4 @@
-"""The study's training step, timed against PyTorch (a row of experiments/benchmark.py).
+"""The study's training step, timed against PyTorch (a row of experiments/benchmark/).
 
 Ours: the compiled program the study trains with (`points.Programs.train_chunk`), three
 seeds vmapped, `study.steps_per_call` steps per call, at one gap of the small study's
@@ -21,9 +21,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from experiments import train
 from experiments.configs import vanishing as vanishing_config
 from experiments.tasks import Batch
+from experiments.training import loop
 from experiments.vanishing import points
 
 
@@ -36,14 +36,14 @@ def step_config(gap: int):
 
 def _batches(config, seeds, calls: int) -> list[Batch]:
     """`calls` chunks of `[steps_per_call, seeds, ...]` batches, as the study makes them."""
-    task, _ = train.build(config)
+    task, _ = loop.build(config)
     return [points.chunk_batches(task, seeds, c, config) for c in range(calls)]
 
 
 def time_ours(gap: int, seeds, calls: int) -> dict:
     config = step_config(gap)
     batches = _batches(config, seeds, calls + 1)
-    task, _ = train.build(config)
+    task, _ = loop.build(config)
     eval_batch = task.eval_batch(config.seed)
     analysis_batch = Batch(*(part[:config.analysis.examples] for part in eval_batch))
     programs = points.Programs(config, seeds, batches[0], analysis_batch, eval_batch)
@@ -106,7 +106,7 @@ def _torch_worker(gap: int, seeds, calls: int, queue) -> None:
     import torch
 
     config = step_config(gap)
-    task, _ = train.build(config)
+    task, _ = loop.build(config)
     batches = _batches(config, seeds, calls + 1)
     hidden, embed = config.model.hidden_size, config.model.embed_size
     models, optimizers = [], []

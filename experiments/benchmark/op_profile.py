@@ -22,6 +22,8 @@ import time
 import jax
 from jax.profiler import ProfileData
 
+from experiments.benchmark import implementations
+
 _INSTRUCTION = re.compile(r'^\s*(?:ROOT\s+)?%([\w.\-]+) = (.*)$')
 _OP_NAME = re.compile(r'metadata=\{[^}]*op_name="([^"]*)"')
 _TRIP_COUNT = re.compile(r'"known_trip_count":\{"n":"(\d+)"\}')
@@ -118,6 +120,14 @@ def profile(executable, call, calls: int = 3) -> dict:
     """Traces `call` (which runs `executable`, a compiled JAX function) `calls` times."""
     events, seconds = trace_events(call, calls)
     return {"traced_ms": 1e3 * seconds, **summarize(events, hlo_ops(executable.as_text()), calls)}
+
+
+def measure(cell_name, shape, seed, calls: int = 3) -> dict:
+    """The fused training step and forward pass of a cell traced: per loop and per XLA op."""
+    prepared = implementations.prepare_ours(cell_name, "fused", shape, seed)
+    return {"cell": cell_name, "shape": list(shape),
+            **{kind: profile(prepared["executables"][kind], prepared[kind], calls)
+               for kind in ("train", "forward")}}
 
 
 def markdown(title: str, summary: dict, top: int = 8) -> list[str]:

@@ -1,0 +1,141 @@
+"""Benchmarks (config: experiments/configs/benchmark.py).
+
+1. Throughput (`throughput.py`). For each cell and shape (B, T, I, H), every
+   implementation runs the same problem, a loss on all outputs (the mean of their
+   squares):
+   * a training step: forward and backward with respect to every parameter;
+   * the forward pass alone;
+   each jitted (compiled once, compile time reported separately), warm-up
+   excluded; tokens/s = B*T / time. The implementations of one cell and shape
+   are timed in turns (one call of each per round, `repeats` rounds) and each
+   reports its median, so that a slow spell of a shared machine hits them all
+   alike (`timing.py`). Peak memory is XLA's temporary memory of the compiled
+   training step. The implementations are one table (`implementations.py`):
+   this library's variants (`config.variants`: the fused custom VJP, the fused
+   loop batch-major, JAX's own derivative of the scan, bfloat16 products, remat,
+   loops unrolled 2 or 4 steps per iteration), `flax.linen.RNN` with Flax's
+   cells, PyTorch's `nn.LSTM` / `nn.GRU` / `nn.RNN` when torch is installed
+   (`pip install -e '.[bench]'`), and on a GPU `jax.experimental.rnn` (cuDNN,
+   LSTM only); each entry says which cells it applies to.
+2. The floor (`floor.py`): the matrix products no implementation can avoid, timed
+   alone in the same rounds; every time is also a multiple of it.
+3. `rec.analysis.state_grads` (dL/ds_t for every t) against a training step
+   (`state_grads.py`).
+4. Sequential against parallel unrolling of the cells linear in the carry
+   (`scan_modes.py`).
+5. Where the fused step's time goes (`config.profile_cells`): the training step
+   and forward pass traced with `jax.profiler`, per loop and per XLA op
+   (`op_profile.py`).
+
+Results go to `benchmark.md` (`report.py`) and `benchmark.json` in the workdir;
+docs/performance.md holds the latest tables with the machine and the command.
+"""
+
+from __future__ import annotations
+
+import os
+
+import jax
+
+import recurrent as rec
+from experiments import host_memory, provenance, validation
+from experiments import workdir as workdir_lib
+from experiments.benchmark import (
+    implementations,
+    op_profile,
+    report,
+    scan_modes,
+    state_grads,
+    throughput,
+)
+from experiments.errors import ConfigError
+
+
+def parse_shape(text: str) -> tuple[int, int, int, int]:
+    """`"B,T,I,H"` -> `(B, T, I, H)`, or a ConfigError naming the entry."""
+    try:
+        shape = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        shape = ()
+    if len(shape) != 4 or min(shape) < 1:
+        raise ConfigError(f"shapes entries must be 'B,T,I,H' with positive ints, got {text!r}")
+    return shape
+
+
+def validate(config) -> list[tuple[int, int, int, int]]:
+    """Checks the whole config before anything runs; returns its shapes."""
+    validation.integer("seed", config.seed, minimum=0)
+    validation.integer("repeats", config.repeats)
+    shapes = [parse_shape(s) for s in config.shapes]
+    for field in ("cells", "state_grads_cells", "profile_cells"):
+        for name in config[field]:
+            if name not in rec.cell_names():
+                raise ConfigError(f"{field}: unknown cell {name!r}; registered cells: "
+                                  f"{', '.join(rec.cell_names())}")
+    if config.profile_cells and not shapes:
+        raise ConfigError("profile_cells traces at the first entry of shapes, but shapes is "
+                          "empty; give a shape 'B,T,I,H' or set profile_cells=()")
+    for variant in config.variants:
+        validation.choice("variants[...]", variant, tuple(implementations.VARIANTS))
+    validation.integer("study_step_gap", config.study_step_gap, minimum=0)
+    for peer in config.peers:
+        validation.choice("peers[...]", peer, tuple(implementations.PEERS))
+    for field in ("scan_batch", "scan_width", "scan_repeats"):
+        validation.integer(field, config[field])
+    for steps in config.scan_lengths:
+        validation.integer("scan_lengths[...]", steps)
+    for name in config.scan_cells:
+        if name not in scan_modes.linear_cells():
+            raise ConfigError(f"scan_cells: {name!r} is not a registered cell with a parallel "
+                              f"form; choose from {', '.join(scan_modes.linear_cells())}")
+    return shapes
+
+
+def run(config, workdir: str, command: str | None = None) -> dict:
+    """Runs every part of the config, writes benchmark.md and benchmark.json."""
+    shapes = validate(config)
+    workdir_lib.check_usable(workdir)
+    os.makedirs(workdir, exist_ok=True)
+    with workdir_lib.Lock(workdir):  # Two benchmarks at once would time each other.
+        return _run(config, workdir, command, shapes)
+
+
+def _run(config, workdir: str, command: str | None, shapes) -> dict:
+    notes = []
+    rows = throughput.rows(config, shapes, notes)
+    grads_rows = []
+    for name in config.state_grads_cells:
+        for shape in shapes:
+            grads_rows.append(state_grads.measure(name, shape, config.seed, config.repeats))
+            print(f"{name:5s} {shape}: state_grads / train step {grads_rows[-1]['ratio']:.2f}")
+    scan_rows = []
+    for name in config.scan_cells:
+        for steps in config.scan_lengths:
+            row = scan_modes.measure(name, steps, config.scan_batch, config.scan_width,
+                                     config.seed, config.scan_repeats)
+            print(f"{name:7s} T={steps}: sequential {row['sequential_ms']:.1f} ms, parallel "
+                  f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
+            scan_rows.append(row)
+    profiles = [op_profile.measure(name, shapes[0], config.seed) for name in config.profile_cells]
+    study_rows = []
+    if config.study_step_gap:
+        from experiments.vanishing import step_benchmark
+        study_rows.append(step_benchmark.measure(config.study_step_gap))
+        print(f"study step (3 seeds, gap {config.study_step_gap}): "
+              f"{study_rows[-1]['ours_ms_per_step']:.2f} ms")
+    torch_info = implementations.torch_version()
+    machine = f"{provenance.machine()}, JAX {jax.__version__} on {jax.devices()[0].platform}"
+    if torch_info is not None:
+        machine += f", PyTorch {torch_info[0]} ({torch_info[1]} threads)"
+    machine += f"; host memory: {host_memory.describe()}"
+    command = command or "python launch.py --config=experiments/configs/benchmark.py"
+    results = {"machine": machine, "command": command, "provenance": provenance.describe(),
+               "notes": notes, "rows": rows, "speedups": throughput.speedups(rows),
+               "state_grads": grads_rows, "scan_rows": scan_rows, "profiles": profiles,
+               "study_step": study_rows}
+    text = report.markdown(results, config)
+    with open(os.path.join(workdir, "benchmark.md"), "w") as f:
+        f.write(text)
+    workdir_lib.write_json(os.path.join(workdir, "benchmark.json"), results, sort_keys=False)
+    print(text)
+    return results

@@ -1,0 +1,172 @@
+"""Every implementation the benchmark times, as one table.
+
+An entry says which cells it runs (`applies(cell_name, backend)`), why it cannot run
+here at all (`unavailable(backend)`: a missing package, no GPU; the report prints it as
+a note) and how to build its two compiled calls (`prepare(cell_name, shape, seed)`: a
+training step and a forward pass, each a zero-argument call that blocks until done).
+`VARIANTS` are this library's ways of running a cell, `PEERS` the other frameworks';
+`config.variants` and `config.peers` name entries of these two tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import recurrent as rec
+from experiments.benchmark.timing import compile_once, inputs, loss_of_outputs
+
+#: Cells that Flax and PyTorch implement with the same equations.
+PEER_CELLS = ("rnn", "lstm", "gru")
+
+
+@dataclasses.dataclass(frozen=True)
+class Implementation:
+    """One row of the throughput tables per cell and shape that it `applies` to."""
+
+    name: str  # The config's name of the entry, e.g. "fused" or "torch".
+    kind: str  # "ours" or "peer".
+    prepare: Callable[[str, tuple, int], dict]
+    applies: Callable[[str, str], bool] = lambda cell_name, backend: True
+    unavailable: Callable[[str], str | None] = lambda backend: None
+
+
+def prepared_jax(name, loss, forward, params, xs) -> dict:
+    """A JAX implementation, compiled: its train and forward calls, compile time, memory."""
+    train, compile_s, temp = compile_once(jax.grad(loss), params, xs)
+    forward = compile_once(forward, params, xs)[0]
+    return {"implementation": name, "compile_s": compile_s, "temp_bytes": temp,
+            "train": lambda: jax.block_until_ready(train(params, xs)),
+            "forward": lambda: jax.block_until_ready(forward(params, xs)),
+            "executables": {"train": train, "forward": forward}}
+
+
+def prepare_ours(cell_name, variant, shape, seed) -> dict:
+    """This library's cell under one variant's cell and `rec.unroll` options."""
+    cell_options, unroll_options = _OPTIONS[variant]
+    cell = rec.make_cell(cell_name, hidden_size=shape[3], **cell_options)
+    params = cell.init(jax.random.key(seed), shape[2])
+
+    def forward(params, xs):
+        return rec.unroll(cell, params, xs, **unroll_options)[0]
+
+    return prepared_jax(f"recurrent ({variant})", lambda p, x: loss_of_outputs(forward(p, x)),
+                        forward, params, inputs(shape, seed))
+
+
+def _has_option(option):
+    return lambda cell_name, backend: option in {
+        f.name for f in dataclasses.fields(rec.get_cell_class(cell_name))}
+
+
+def _not_the_default_layout(cell_name, backend):
+    # Cells that run batch-major by default have that row already ("fused").
+    return rec.fused_layout(rec.get_cell_class(cell_name), backend) != "batch_major"
+
+
+#: Each variant of this library: (cell options, `rec.unroll` options).
+_OPTIONS = {
+    "fused": ({}, {}),
+    "batch_major": ({}, {"layout": "batch_major"}),
+    "autodiff": ({}, {"gradient": "autodiff"}),
+    "bfloat16": ({"matmul_dtype": "bfloat16"}, {}),
+    "remat": ({}, {"remat": True}),
+    "unroll2": ({}, {"unroll": 2}),  # Loop bodies of 2 and 4 steps (not in the default run).
+    "unroll4": ({}, {"unroll": 4}),
+}
+_APPLIES = {"batch_major": _not_the_default_layout, "bfloat16": _has_option("matmul_dtype")}
+
+
+def _ours(variant):
+    return Implementation(
+        variant, "ours", lambda cell_name, shape, seed: prepare_ours(cell_name, variant, shape,
+                                                                     seed),
+        **({"applies": _APPLIES[variant]} if variant in _APPLIES else {}))
+
+
+VARIANTS = {variant: _ours(variant) for variant in _OPTIONS}
+
+
+def prepare_flax(cell_name, shape, seed) -> dict:
+    """`flax.linen.RNN` over Flax's own cell of the same equations."""
+    from flax import linen as nn
+    cell = {"lstm": nn.OptimizedLSTMCell, "gru": nn.GRUCell, "rnn": nn.SimpleCell}[cell_name]
+    model = nn.RNN(cell(shape[3]))
+    xs = inputs(shape, seed)
+    params = model.init(jax.random.key(seed), xs)
+    return prepared_jax(f"flax.linen.RNN({cell.__name__})",
+                        lambda p, x: loss_of_outputs(model.apply(p, x)), model.apply, params, xs)
+
+
+def prepare_torch(cell_name, shape, seed) -> dict:
+    """PyTorch's `nn.LSTM` / `nn.GRU` / `nn.RNN`, eager, in its default threading."""
+    import torch
+    batch, steps, size, hidden = shape
+    torch.manual_seed(seed)
+    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell_name](
+        size, hidden, batch_first=True)
+    xs = torch.from_numpy(np.array(inputs(shape, seed)))
+
+    def train():
+        module.zero_grad()
+        ys, _ = module(xs)
+        ys.square().mean().backward()
+
+    def forward():
+        with torch.no_grad():
+            return module(xs)
+
+    return {"implementation": f"torch.nn.{type(module).__name__}", "compile_s": None,
+            "temp_bytes": None, "train": train, "forward": forward}
+
+
+def prepare_cudnn(cell_name, shape, seed) -> dict:
+    """`jax.experimental.rnn.lstm`: cuDNN's fused LSTM (GPU only)."""
+    from jax.experimental import rnn as cudnn
+    batch, steps, size, hidden = shape
+    weights = cudnn.init_lstm_weight(jax.random.key(seed), size, hidden, 1, False)
+    zeros = jnp.zeros((1, batch, hidden))
+    lengths = jnp.full((batch,), steps, jnp.int32)
+
+    def forward(weights, xs):
+        return cudnn.lstm(xs, zeros, zeros, weights, lengths, size, hidden, 1, 0.0, False)[0]
+
+    return prepared_jax("jax.experimental.rnn.lstm (cuDNN)",
+                        lambda w, x: loss_of_outputs(forward(w, x)), forward, weights,
+                        inputs(shape, seed))
+
+
+def torch_version() -> tuple[str, int] | None:
+    """PyTorch's version and thread count, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__, torch.get_num_threads()
+
+
+def _peer_cell(cell_name, backend):
+    return cell_name in PEER_CELLS
+
+
+def _torch_missing(backend):
+    if torch_version() is None:
+        return "PyTorch is not installed, so its rows are missing (`pip install -e '.[bench]'`)."
+    return None
+
+
+def _no_gpu(backend):
+    return None if backend == "gpu" else (
+        f"No GPU (JAX runs on {backend}), so there is no cuDNN row.")
+
+
+PEERS = {
+    "flax": Implementation("flax", "peer", prepare_flax, _peer_cell),
+    "torch": Implementation("torch", "peer", prepare_torch, _peer_cell, _torch_missing),
+    "cudnn": Implementation("cudnn", "peer", prepare_cudnn,
+                            lambda cell_name, backend: cell_name == "lstm", _no_gpu),
+}

@@ -1,0 +1,107 @@
+"""`benchmark.md`: the tables of one benchmark run, from its results."""
+
+from __future__ import annotations
+
+from experiments.benchmark import floor, op_profile
+from experiments.benchmark.throughput import shape_key
+
+
+def _fmt(value, spec):
+    return "-" if value is None else format(value, spec)
+
+
+def throughput(rows, speedups, repeats) -> list[str]:
+    """One table per cell and shape, the floor's parts under it, then the speed-ups."""
+    lines = ["Training step = forward + backward of the mean square of all outputs with "
+             f"respect to every parameter; median of {repeats} runs after a warm-up; "
+             "tokens = B*T.", ""]
+    for key in dict.fromkeys(shape_key(r) for r in rows):
+        cell, batch, steps, inputs, hidden = key
+        lines += [f"**{cell}**, B={batch}, T={steps}, I={inputs}, H={hidden}:", "",
+                  "| implementation | train step (ms) | train tokens/s | × floor "
+                  "| forward (ms) | forward tokens/s | compile (s) | step temp memory (MB) "
+                  "| page faults / train step |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        group = [r for r in rows if shape_key(r) == key]
+        for r in group:
+            temp = None if r["temp_bytes"] is None else r["temp_bytes"] / 2 ** 20
+            lines.append(
+                f"| {r['implementation']} | {1e3 * r['train_s']:.1f} "
+                f"| {r['train_tokens_per_s']:,.0f} | {r['train_over_floor']:.2f} "
+                f"| {1e3 * r['forward_s']:.1f} | {r['forward_tokens_per_s']:,.0f} "
+                f"| {_fmt(r['compile_s'], '.2f')} | {_fmt(temp, '.1f')} "
+                f"| {_fmt(r['train_page_faults'], ',.0f')} |")
+        parts = next(r for r in group if r["kind"] == "floor")["parts_s"]
+        lines += ["", "Floor (each recurrent chain counted in its faster layout): "
+                  f"{floor.describe(parts)}.", ""]
+    lines += ["Speed of the fused training step against each other implementation "
+              "(their time / ours; above 1 = ours is faster):", "",
+              "| cell | B,T,I,H | against | training step | forward |", "|---|---|---|---|---|"]
+    for s in speedups:
+        for peer, value in s["train_speedup"].items():
+            lines.append(f"| {s['cell']} | {s['B']},{s['T']},{s['I']},{s['H']} | {peer} "
+                         f"| {value:.2f}× | {s['forward_speedup'][peer]:.2f}× |")
+    return lines + [""]
+
+
+def state_grads(rows) -> list[str]:
+    lines = ["`rec.analysis.state_grads` (dL/ds_t for every t, same loss) against the "
+             "fused training step:", "",
+             "| cell | B,T,I,H | train step (ms) | state_grads (ms) | ratio |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {r['cell']} | {','.join(map(str, r['shape']))} | {r['train_ms']:.1f} "
+              f"| {r['state_grads_ms']:.1f} | {r['ratio']:.2f} |" for r in rows]
+    return lines + [""]
+
+
+def scan_modes(rows, batch, width) -> list[str]:
+    lines = [f"Forward + backward of one unroll, B={batch}, I=H={width}:", "",
+             "| cell | T | sequential (ms) | parallel (ms) | auto picks | auto (ms) "
+             "| auto / best |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['cell']} | {r['T']} | {r['sequential_ms']:.1f} | {r['parallel_ms']:.1f} "
+              f"| {r['auto_picks']} | {r['auto_ms']:.1f} | {r['auto_over_best']:.2f} |"
+              for r in rows]
+    return lines + [""]
+
+
+def profiles(rows) -> list[str]:
+    lines = []
+    for p in rows:
+        shape = "B={},T={},I={},H={}".format(*p["shape"])
+        for kind, what in (("train", "training step"), ("forward", "forward pass")):
+            lines += op_profile.markdown(f"Where the time goes: **{p['cell']}** fused {what}, "
+                                         f"{shape}", p[kind])
+    return lines
+
+
+def study_step(rows) -> str:
+    """The vanishing study's vmapped training step against PyTorch's (a table, or "")."""
+    if not rows:
+        return ""
+    lines = ["", "The vanishing study's training step: three seeds of the LSTM (H = 64, batch 32 "
+             "each) at one gap, vmapped in one program, against PyTorch's `nn.LSTM` training "
+             "the same three seeds one after another on the same batches (in its own "
+             "process; `experiments/vanishing/step_benchmark.py`):", "",
+             "| gap | T | ours (ms per 3-seed step) | PyTorch (ms) | speed-up | products' "
+             "floor (ms) | compile per point (s) |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['gap']} | {r['T']} | {r['ours_ms_per_step']:.2f} "
+                     f"| {_fmt(r.get('torch_ms_per_step'), '.2f')} "
+                     f"| {_fmt(r.get('speedup_over_torch'), '.2f')}x "
+                     f"| {_fmt(r.get('floor_ms_per_step'), '.2f')} | {r['compile_s']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(results: dict, config) -> str:
+    """The whole of `benchmark.md`."""
+    lines = [f"Command: `{results['command']}`", "", f"Machine: {results['machine']}", ""]
+    lines += [f"Note: {n}" for n in results["notes"]] + ([""] if results["notes"] else [])
+    if results["rows"]:
+        lines += throughput(results["rows"], results["speedups"], config.repeats)
+    if results["state_grads"]:
+        lines += state_grads(results["state_grads"])
+    if results["scan_rows"]:
+        lines += scan_modes(results["scan_rows"], config.scan_batch, config.scan_width)
+    lines += profiles(results["profiles"])
+    return "\n".join(lines) + "\n" + study_step(results["study_step"])
