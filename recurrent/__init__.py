@@ -7,8 +7,7 @@ contract and the shape letters.
 """
 
 from recurrent import analysis, interop, nn, registry
-from recurrent.base import (Cell, HiddenCarry, KernelCell, Layer, LinearCell, LSTMCarry,
-                            auto_mode)
+from recurrent.base import Cell, HiddenCarry, KernelCell, Layer, LinearCell, LSTMCarry, auto_mode
 from recurrent.fused import default_layout as fused_layout
 from recurrent.gru import GRU
 from recurrent.indrnn import IndRNN
