@@ -84,3 +84,11 @@ def test_experiments_files_stay_short(name):
     with open(EXPERIMENTS[name]) as f:
         lines = sum(1 for _ in f)
     assert lines <= MAX_LINES, f"{EXPERIMENTS[name]} has {lines} lines (at most {MAX_LINES})"
+
+
+def test_no_module_imports_a_private_name_of_another():
+    for name, path in EXPERIMENTS.items():
+        for node in ast.walk(ast.parse(open(path).read())):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{name} imports {private} from {node.module}"
