@@ -19,6 +19,12 @@ seed, and writes:
                               (mean; band: min-max over seeds), baseline dashed
 
 Each plot is PNG and PDF. Unfinished runs are listed, not averaged.
+
+    python -m experiments.aggregate SWEEPDIR --entry=NAME
+
+prints the table with each number tied to registry entry NAME (the comments of
+`experiments.registry`), for quoting in docs/: the entry is what
+`launch.py --record=NAME` wrote from the sweep's `results.json` (`results`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import os
 
 import numpy as np
 
-from experiments import cli, plotting
+from experiments import cli, plotting, registry
 from experiments import workdir as workdir_lib
 from experiments.workdir import read_metrics
 
@@ -98,13 +104,41 @@ def summarize(runs: list[dict]) -> list[dict]:
     return rows
 
 
-def _number(value) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+def _spec(value) -> str:
+    return ".3g" if abs(value) >= 1e-3 or value == 0 else ".2e"
 
 
-def markdown(rows: list[dict], command: str | None = None, unfinished=()) -> str:
+def row_key(row: dict) -> str:
+    """A group's name in `results`: task, length, cell and learning rate."""
+    length = "" if row["length"] is None else f"_T{row['length']}"
+    return f"{row['task']}{length}_{row['cell']}_lr{row['learning_rate']:g}"
+
+
+#: The statistics of a group that `results` keeps (everything but its wall time).
+STATISTICS = ("mean", "std", "min", "max", "baseline", "mean_over_baseline", "steps", "seeds")
+
+
+def results(sweepdir: str) -> dict:
+    """The sweep's numbers, for its `results.json`: each group's statistics, each run's
+    metric, and the runs' summed training time (`total_wall_seconds`)."""
+    runs, _ = collect(sweepdir)
+    return {"summary": {row_key(r): {k: r[k] for k in STATISTICS} for r in summarize(runs)},
+            "points": {os.path.relpath(r["workdir"], sweepdir): r["value"] for r in runs},
+            "total_wall_seconds": sum(r["wall_seconds"] or 0.0 for r in runs)}
+
+
+def markdown(rows: list[dict], command: str | None = None, unfinished=(),
+             entry: str | None = None) -> str:
+    """The summary table; with `entry`, each number carries its registry comment."""
+
+    def number(row, field, spec=None):
+        value = row[field]
+        if value is None:
+            return "-"
+        spec = spec or _spec(value)
+        mark = f"<!--result:{entry}:summary/{row_key(row)}/{field}:{spec}-->" if entry else ""
+        return format(value, spec) + mark
+
     lines = []
     if command:
         lines += [f"Produced by `{command}`.", ""]
@@ -115,9 +149,9 @@ def markdown(rows: list[dict], command: str | None = None, unfinished=()) -> str
         lines.append(
             f"| {r['task']} | {r['length'] if r['length'] is not None else '-'} | {r['cell']} "
             f"| {r['learning_rate']:g} | {r['seeds']} | {r['metric']} "
-            f"| {_number(r['mean'])} ± {_number(r['std'])} "
-            f"| {_number(r['min'])} – {_number(r['max'])} | {_number(r['baseline'])} "
-            f"| {r['mean_over_baseline']:.3g} | {r['steps']} "
+            f"| {number(r, 'mean')} ± {number(r, 'std')} "
+            f"| {number(r, 'min')} – {number(r, 'max')} | {number(r, 'baseline')} "
+            f"| {number(r, 'mean_over_baseline', '.3g')} | {r['steps']} "
             f"| {'-' if r['wall_seconds'] is None else round(r['wall_seconds'])} |")
     if unfinished:
         lines += ["", f"Unfinished runs (not in the table): {', '.join(unfinished)}."]
@@ -205,16 +239,20 @@ def write(sweepdir: str, command: str | None = None) -> list[dict]:
 
 
 def main(argv) -> None:
-    if len(argv) != 2:
-        cli.fail("usage: python -m experiments.aggregate SWEEPDIR")
-    if not os.path.isdir(argv[1]):
-        cli.fail(f"{argv[1]!r} is not a directory; expected a sweep's workdir")
+    usage = "usage: python -m experiments.aggregate SWEEPDIR [--entry=NAME]"
+    args = [a for a in argv[1:] if not a.startswith("--entry=")]
+    entries = [a.removeprefix("--entry=") for a in argv[1:] if a.startswith("--entry=")]
+    if len(args) != 1 or len(entries) > 1 or len(argv) != 2 + len(entries):
+        cli.fail(usage)
+    if not os.path.isdir(args[0]):
+        cli.fail(f"{args[0]!r} is not a directory; expected a sweep's workdir")
+    entry = registry.check_name(entries[0]) if entries else None
     try:
-        rows = write(argv[1])
+        rows = write(args[0])
     except ValueError as e:
         cli.fail(e)
-    print(markdown(rows), end="")
-    print(f"wrote summary.json, summary.csv, summary.md and plots/ in {argv[1]}")
+    print(markdown(rows, entry=entry), end="")
+    print(f"wrote summary.json, summary.csv, summary.md and plots/ in {args[0]}")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ DIRECTORY = os.path.join(ROOT, "docs", "results")
 NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 #: Wall-clock metrics: never recorded (they differ on every run).
 WALL_CLOCK = ("steps_per_sec", "wall_seconds", "compile_seconds", "train_seconds", "timing",
-              "provenance")
+              "provenance", "total_wall_seconds")
 #: Relative tolerance when a reproduction runs on another commit, machine or software.
 OTHER_MACHINE_RTOL = 0.02
 #: A quoted number: the number, then the comment naming entry, metric and format.
@@ -67,9 +67,14 @@ def metrics_of(results, prefix: str = "") -> dict[str, float]:
 
 def record(name: str, argv: list[str], results_path: str, wall_seconds: float,
            directory: str | None = None) -> str:
-    """Writes entry `name` for the run whose results are in `results_path`."""
+    """Writes entry `name` for the run whose results are in `results_path`.
+
+    A sweep's results give their own `total_wall_seconds` (its points' training time
+    summed, however many invocations ran them), which is recorded instead of this one's.
+    """
     command = [a for a in argv if not a.startswith(("--workdir", "--record"))]
     results = workdir_lib.read_json(results_path)
+    wall_seconds = results.get("total_wall_seconds", wall_seconds)
     entry = {"name": name, "command": command, **provenance.describe(),
              "wall_seconds": round(wall_seconds, 1), "metrics": metrics_of(results)}
     os.makedirs(directory or DIRECTORY, exist_ok=True)

@@ -12,7 +12,9 @@ A config is a sweep when any axis of its `sweep` group is non-empty (see
 flags `--sweep_list` prints, so a point can be rerun or resumed on its own.
 `WORKDIR/sweep.json` records the grid. Run without `--sweep_index`, the whole
 grid trains one point after another (finished points are skipped, an
-interrupted one resumes) and is then aggregated into `WORKDIR/summary.*`.
+interrupted one resumes) and is then aggregated into `WORKDIR/summary.*`; when every
+point finished, `WORKDIR/results.json` holds the grid's numbers (`aggregate.results`), which
+`launch.py --record=NAME` enters in the results registry.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ import jax
 import ml_collections
 from absl import logging
 
-from experiments import models, train
+from experiments import models
 from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError, NonFiniteLossError
+from experiments.training import loop
 
 # (sweep axis, the config key it sets, the prefix of its part of a point's name)
 AXES = (("cells", "model.cell", ""), ("lengths", "task.length", "T"),
@@ -115,7 +118,7 @@ def _validate(config, grid: list[Point], index: int | None) -> None:
                           f"points (0-{len(grid) - 1})")
     for point in grid if index is None else [grid[index]]:
         try:
-            train.build(point.config(config))
+            loop.build(point.config(config))
         except ConfigError as e:
             raise ConfigError(f"sweep point {point.name}: {e}") from None
 
@@ -157,20 +160,22 @@ def run(config, workdir: str, index: int | None = None, command: str | None = No
         point = grid[index]
         logging.info("Sweep point %d of %d: %s (%s)", index, len(grid), point.name,
                      point.flags())
-        return train.train_and_evaluate(point.config(config),
+        return loop.train_and_evaluate(point.config(config),
                                         os.path.join(workdir, point.name))
     failures = []
     for point in grid:
         logging.info("Sweep point %d of %d: %s (%s)", point.index, len(grid), point.name,
                      point.flags())
         try:
-            train.train_and_evaluate(point.config(config),
+            loop.train_and_evaluate(point.config(config),
                                      os.path.join(workdir, point.name))
         except NonFiniteLossError as e:
             logging.warning("Sweep point %s stopped: %s", point.name, e)
             failures.append(f"{point.name} ({e})")
     from experiments import aggregate
     summary = aggregate.write(workdir, command=command) if jax.process_index() == 0 else []
+    if not failures and jax.process_index() == 0:  # The whole grid, as `--record` reads it.
+        workdir_lib.write_json(os.path.join(workdir, "results.json"), aggregate.results(workdir))
     if failures:
         raise NonFiniteLossError(f"{len(failures)} of {len(grid)} sweep points stopped on a "
                                  f"non-finite loss: {'; '.join(failures)}. The others are "

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from experiments import aggregate, runner, sweep
+from experiments import aggregate, registry, runner, sweep
 from experiments.configs import adding as adding_config
 from experiments.configs import copying as copying_config
 from experiments.errors import ConfigError
@@ -89,6 +89,25 @@ def test_one_point_sweep_runs_end_to_end_and_aggregates(tmp_path):
     assert os.path.exists(os.path.join(workdir, "summary.md"))
     # Running it again finds every point finished and only re-aggregates.
     assert runner.run(tiny_sweep(cells=("lstm",)), workdir) == rows
+    # The whole grid's numbers, recorded as one registry entry and quoted from it.
+    with open(os.path.join(workdir, "results.json")) as f:
+        results = json.load(f)
+    key = aggregate.row_key(rows[0])
+    assert key == "adding_T6_lstm_lr0.003"
+    assert results["summary"][key]["mean"] == rows[0]["mean"]
+    assert results["points"] == {"lstm": rows[0]["mean"]}
+    assert results["total_wall_seconds"] == pytest.approx(rows[0]["wall_seconds"])
+    directory = str(tmp_path / "registry")
+    registry.record("sweep", ["--config=x"], os.path.join(workdir, "results.json"), 1e6,
+                    directory=directory)
+    entry = registry.load("sweep", directory)
+    assert entry["wall_seconds"] == round(rows[0]["wall_seconds"], 1)  # The points' time.
+    assert entry["metrics"][f"summary/{key}/max"] == rows[0]["max"]
+    quoted = registry.quoted_numbers(aggregate.markdown(rows, entry="sweep"))
+    assert len(quoted) == 6  # mean, std, min, max, baseline, mean / baseline.
+    for number, name, metric, spec in quoted:
+        assert name == "sweep"
+        assert number == registry.format_value(entry["metrics"][metric], spec)
 
 
 @pytest.mark.parametrize("axes, message", [
