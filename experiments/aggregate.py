@@ -38,6 +38,7 @@ import numpy as np
 
 from experiments import cli, plotting, registry
 from experiments import workdir as workdir_lib
+from experiments.errors import ConfigError
 from experiments.workdir import read_metrics
 
 COLUMNS = ("task", "length", "cell", "learning_rate", "seeds", "metric", "mean", "std", "min",
@@ -246,10 +247,10 @@ def main(argv) -> None:
         cli.fail(usage)
     if not os.path.isdir(args[0]):
         cli.fail(f"{args[0]!r} is not a directory; expected a sweep's workdir")
-    entry = registry.check_name(entries[0]) if entries else None
     try:
+        entry = registry.check_name(entries[0], "--entry") if entries else None
         rows = write(args[0])
-    except ValueError as e:
+    except (ConfigError, ValueError) as e:
         cli.fail(e)
     print(markdown(rows, entry=entry), end="")
     print(f"wrote summary.json, summary.csv, summary.md and plots/ in {args[0]}")

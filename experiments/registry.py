@@ -39,9 +39,10 @@ OTHER_MACHINE_RTOL = 0.02
 QUOTE = re.compile(r"([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)%?<!--result:([^:]+):(.+?):([^:>]*)-->")
 
 
-def check_name(name: str) -> str:
+def check_name(name: str, flag: str = "--record") -> str:
+    """`name` if it is a valid entry name, else a ConfigError naming `flag`."""
     if not isinstance(name, str) or not NAME.fullmatch(name):
-        raise ConfigError(f"--record={name!r}: a registry name is lower-case letters, digits, "
+        raise ConfigError(f"{flag}={name!r}: a registry name is lower-case letters, digits, "
                           "'.', '_' or '-', for example 'translation'")
     return name
 

@@ -24,6 +24,8 @@ def exit_of(capsys, call):
     (plots.main, ["plots", "/nonexistent"], "is not a study workdir (no config.json)"),
     (aggregate.main, ["aggregate"], "usage: python -m experiments.aggregate SWEEPDIR"),
     (aggregate.main, ["aggregate", "/nonexistent"], "is not a directory"),
+    (aggregate.main, ["aggregate", "/", "--entry=Bad"], "--entry='Bad': a registry name is"),
+    (aggregate.main, ["aggregate", "/", "--entry=a", "--entry=b"], "usage: python -m exp"),
     (compare.main, ["compare"], "usage: python -m experiments.compare WORKDIR"),
     (compare.main, ["compare", "/nonexistent"], "no finished run (results.json) in"),
 ])
