@@ -85,6 +85,15 @@ class Layer(abc.ABC):
     def input_size(self, params: Params) -> int:
         """The input size that `params` were initialised for."""
 
+    @property
+    def has_dropout(self) -> bool:
+        """Whether unrolling with an `rng` draws random numbers (dropout).
+
+        False for cells; `Stack` answers for its dropout and its layers. Module
+        wrappers (`rec.nnx`, `rec.eqx`) read it to decide whether they need a key.
+        """
+        return False
+
     @abc.abstractmethod
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
                           rng, perturbation=None, mode="sequential", gradient="fused",

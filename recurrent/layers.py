@@ -72,6 +72,10 @@ class Bidirectional(Layer):
     def input_size(self, params):
         return self.forward_cell.input_size(params["forward"])
 
+    @property
+    def has_dropout(self):
+        return self.forward_cell.has_dropout or self.backward_cell.has_dropout
+
     def __call__(self, params, carry, x):
         raise TypeError(
             "Bidirectional needs the whole sequence and cannot be stepped; "
@@ -168,6 +172,10 @@ class Stack(Layer):
 
     def input_size(self, params):
         return self.layers[0].input_size(params["layer_0"])
+
+    @property
+    def has_dropout(self):
+        return self.dropout > 0 or any(layer.has_dropout for layer in self.layers)
 
     def _residual(self, i, x, y):
         return y + x if self.residual and i > 0 else y
