@@ -5,6 +5,7 @@ Equinox workflow (filter_jit, filter_grad, filter_vmap over models, serialisatio
 Shapes are tiny and shared: JAX compilation dominates the time of these tests.
 """
 
+import inspect
 import os
 import subprocess
 import sys
@@ -140,15 +141,14 @@ def test_matches_equinox_cells_scanned_by_hand(name, xs):
 
     @eqx.filter_jit  # One program for all four: compilation dominates here.
     def run_all(params, recurrent_model, cell_model):
-        theirs = jax.value_and_grad(their_loss, has_aux=True)(params)
-        ours = [eqx.filter_value_and_grad(f, has_aux=True)(m) for f, m in (
+        theirs = jax.grad(their_loss, has_aux=True)(params)
+        ours = [eqx.filter_grad(f, has_aux=True)(m) for f, m in (
             (our_batched_loss, recurrent_model), (our_vmapped_loss, recurrent_model),
             (our_cell_loss, cell_model))]
         return theirs, ours
 
-    ((_, (ys_theirs, final_theirs)), g_theirs), ours = run_all(params, recurrent_model,
-                                                               cell_model)
-    for (_, (ys, final)), grads in ours:
+    (g_theirs, (ys_theirs, final_theirs)), ours = run_all(params, recurrent_model, cell_model)
+    for grads, (ys, final) in ours:
         assert_close(ys * mask[..., None], ys_theirs * mask[..., None])
         assert_close(final, final_theirs)
         assert_close(grads.params, g_theirs)
@@ -171,11 +171,14 @@ def test_params_field_is_cell_init(xs):
     assert len(arrays) == len(jax.tree_util.tree_leaves(expected))
 
 
-def test_dropout_needs_a_key_and_inference_mode_turns_it_off(xs):
-    layer = rec.Stack([rec.MinGRU(H), rec.MinGRU(H)], dropout=0.5)
+def test_matches_rec_unroll_with_dropout_and_inference_mode(xs):
+    """A dropout `Stack` around a `Bidirectional` layer: with a key, `rec.unroll` with that
+    rng; without one, an error; in `inference_mode`, `rec.unroll` without dropout."""
+    layer = rec.Stack([rec.Bidirectional(rec.MinGRU(H), rec.MinGRU(H)), rec.MinGRU(H)],
+                      dropout=0.5)
     model = with_params(layer, random_params(layer))
-    functional = jax.jit(lambda p, rng: rec.unroll(layer, p, xs, rng=rng)[0])
-    run = eqx.filter_jit(lambda m, key: m(xs, key=key))
+    functional = jax.jit(lambda p, rng: rec.unroll(layer, p, xs, lengths=LENGTHS, rng=rng)[0])
+    run = eqx.filter_jit(lambda m, key: m(xs, lengths=LENGTHS, key=key))
     key = jax.random.key(5)
     assert_close(run(model, key), functional(model.params, key))
     plain = functional(model.params, None)
@@ -185,24 +188,15 @@ def test_dropout_needs_a_key_and_inference_mode_turns_it_off(xs):
     assert_close(run(eqx.nn.inference_mode(model), None), plain)
 
 
-def test_matches_rec_unroll_for_a_bidirectional_layer(xs):
-    layer = rec.Bidirectional(rec.LSTM(H), rec.GRU(H))
-    params = random_params(layer)
-    model = eqx.tree_at(lambda m: m.params, eqx.filter_eval_shape(
-        lambda: rec.eqx.Recurrent(layer, I, key=jax.random.key(0), return_carry=True)), params)
-    options = dict(lengths=LENGTHS, reverse=True, remat=True)
-
-    def loss(outputs):
-        ys, carry = outputs
-        return jnp.sum(jnp.sin(ys)) + sum(jnp.sum(c ** 2) for c in jax.tree_util.tree_leaves(
-            carry)), outputs
-
-    (_, expected), expected_grads = jax.jit(jax.value_and_grad(
-        lambda p: loss(rec.unroll(layer, p, xs, **options)), has_aux=True))(params)
-    (_, got), grads = eqx.filter_jit(eqx.filter_value_and_grad(
-        lambda m: loss(m(xs, **options)), has_aux=True))(model)
-    assert_close(got, expected)
-    assert_close(grads.params, expected_grads)
+def test_call_forwards_unroll_options(xs):
+    model = with_params(rec.MinGRU(H), random_params(rec.MinGRU(H)))
+    for option, value in (("mode", "bogus"), ("gradient", "bogus"), ("unroll", 0)):
+        with pytest.raises(ValueError, match=option):  # rec.unroll's own checks.
+            model(xs, **{option: value})
+    call = inspect.signature(rec.eqx.Recurrent.__call__).parameters
+    for name, p in inspect.signature(rec.unroll).parameters.items():
+        if p.kind is p.KEYWORD_ONLY and name != "rng":  # rng is Equinox's `key`.
+            assert name in call and call[name].default == p.default, name
 
 
 def test_filter_vmap_over_three_models(xs):

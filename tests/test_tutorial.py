@@ -1,7 +1,10 @@
 """The documentation runs: docs/tutorial.md (a jupytext notebook, executed with nbclient at
-the small sizes below) and the README's three module-system snippets."""
+the small sizes below), the README's three module-system snippets and the examples in the
+module docstrings of `rec.nnx` and `rec.eqx`."""
 
 import contextlib
+import doctest
+import importlib
 import io
 import os
 import re
@@ -68,3 +71,9 @@ def test_readme_snippet_prints_what_its_comments_say(index):
     with contextlib.redirect_stdout(stdout):
         exec(compile(snippet, f"README snippet {index}", "exec"), {})
     assert stdout.getvalue().splitlines() == expected
+
+
+@pytest.mark.parametrize("module", ["recurrent.nnx", "recurrent.eqx"])
+def test_module_docstring_examples_run(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
