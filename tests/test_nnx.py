@@ -274,7 +274,11 @@ def test_jit_and_split_merge(xs):
 
 def test_dropout_stack_draws_from_the_rngs_stream(xs):
     layer = rec.Stack([rec.MinGRU(H), rec.MinGRU(H)], dropout=0.5)
+    # Layer.has_dropout decides whether the module keeps a stream; layers answer for parts.
+    assert layer.has_dropout and rec.Bidirectional(rec.LSTM(H), layer).has_dropout
+    assert not rec.Stack([rec.LSTM(H), rec.Bidirectional(rec.GRU(H), rec.GRU(H))]).has_dropout
     model = rec.nnx.Recurrent(layer, I, rngs=nnx.Rngs(params=0, dropout=1))
+    assert nnx.to_pure_dict(nnx.state(model, nnx.RngState))["rngs"]
     params = model.functional_params()
     functional = jax.jit(lambda p, rng: rec.unroll(layer, p, xs, rng=rng)[0])
     plain = functional(params, None)
