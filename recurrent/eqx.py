@@ -71,7 +71,7 @@ class Recurrent(eqx.Module):
 
     def __call__(self, xs, carry=None, *, lengths=None, key=None, reverse=False,
                  time_major=False, unroll=1, remat=False, mode="auto", gradient="fused",
-                 inference: bool | None = None):
+                 layout="auto", inference: bool | None = None):
         """Runs `rec.unroll(self.cell, self.params, xs, carry, ...)`.
 
         Args:
@@ -83,7 +83,8 @@ class Recurrent(eqx.Module):
           lengths: the valid length, a scalar for one sequence or `[B]`.
           key: a PRNG key for dropout; needed only when the layer has dropout
             and `inference` is off.
-          reverse, time_major, unroll, remat, mode, gradient: as in `rec.unroll`.
+          reverse, time_major, unroll, remat, mode, gradient, layout: as in
+            `rec.unroll`.
           inference: overrides the field for this call.
 
         Returns:
@@ -106,6 +107,7 @@ class Recurrent(eqx.Module):
         ys, carry = unroll_layer(
             self.cell, self.params, xs, carry, lengths=lengths, reverse=reverse,
             time_major=time_major, unroll=unroll, remat=remat, mode=mode, gradient=gradient,
+            layout=layout,
             rng=rng)
         if single:
             ys = ys[:, 0] if time_major else ys[0]

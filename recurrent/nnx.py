@@ -75,15 +75,15 @@ class Recurrent(nnx.Module):
         return _values(self.params)
 
     def __call__(self, xs, carry=None, *, lengths=None, reverse=False, time_major=False,
-                 unroll=1, remat=False, mode="auto", gradient="fused",
+                 unroll=1, remat=False, mode="auto", gradient="fused", layout="auto",
                  deterministic: bool | None = None, rngs=None):
         """Runs `rec.unroll(self.cell, params, xs, carry, ...)`.
 
         Args:
           xs: inputs `[B, T, I]` (`[T, B, I]` with `time_major=True`).
           carry: the initial carry for batch shape `(B,)`; zeros when None.
-          lengths, reverse, time_major, unroll, remat, mode, gradient: as in
-            `rec.unroll`.
+          lengths, reverse, time_major, unroll, remat, mode, gradient, layout: as
+            in `rec.unroll`.
           deterministic: overrides the attribute for this call.
           rngs: an `nnx.Rngs`, `nnx.RngStream` or key for this call's dropout,
             instead of the stream kept at construction.
@@ -94,6 +94,7 @@ class Recurrent(nnx.Module):
         ys, carry = unroll_layer(
             self.cell, self.functional_params(), xs, carry, lengths=lengths, reverse=reverse,
             time_major=time_major, unroll=unroll, remat=remat, mode=mode, gradient=gradient,
+            layout=layout,
             rng=self._dropout_key(deterministic, rngs))
         return (ys, carry) if self.return_carry else ys
 

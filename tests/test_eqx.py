@@ -190,7 +190,8 @@ def test_matches_rec_unroll_with_dropout_and_inference_mode(xs):
 
 def test_call_forwards_unroll_options(xs):
     model = with_params(rec.MinGRU(H), random_params(rec.MinGRU(H)))
-    for option, value in (("mode", "bogus"), ("gradient", "bogus"), ("unroll", 0)):
+    for option, value in (("mode", "bogus"), ("gradient", "bogus"), ("layout", "bogus"),
+                          ("unroll", 0)):
         with pytest.raises(ValueError, match=option):  # rec.unroll's own checks.
             model(xs, **{option: value})
     call = inspect.signature(rec.eqx.Recurrent.__call__).parameters
