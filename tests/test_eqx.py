@@ -177,15 +177,21 @@ def test_matches_rec_unroll_with_dropout_and_inference_mode(xs):
     layer = rec.Stack([rec.Bidirectional(rec.MinGRU(H), rec.MinGRU(H)), rec.MinGRU(H)],
                       dropout=0.5)
     model = with_params(layer, random_params(layer))
-    functional = jax.jit(lambda p, rng: rec.unroll(layer, p, xs, lengths=LENGTHS, rng=rng)[0])
-    run = eqx.filter_jit(lambda m, key: m(xs, lengths=LENGTHS, key=key))
     key = jax.random.key(5)
-    assert_close(run(model, key), functional(model.params, key))
-    plain = functional(model.params, None)
-    assert not np.allclose(run(model, key), plain)
+
+    @eqx.filter_jit  # One program for every call below: compilation dominates here.
+    def calls(model, key):
+        return (model(xs, lengths=LENGTHS, key=key),
+                eqx.nn.inference_mode(model)(xs, lengths=LENGTHS),
+                rec.unroll(layer, model.params, xs, lengths=LENGTHS, rng=key)[0],
+                rec.unroll(layer, model.params, xs, lengths=LENGTHS)[0])
+
+    keyed, inference, expected_keyed, plain = calls(model, key)
+    assert_close(keyed, expected_keyed)
+    assert not np.allclose(keyed, plain)
+    assert_close(inference, plain)
     with pytest.raises(ValueError, match="key"):
         model(xs)
-    assert_close(run(eqx.nn.inference_mode(model), None), plain)
 
 
 def test_call_forwards_unroll_options(xs):
@@ -205,13 +211,19 @@ def test_filter_vmap_over_three_models(xs):
     the models run one at a time."""
     cell = rec.MinGRU(H)  # Initialised without orthogonal blocks: cheaper to compile.
     keys = jax.random.split(jax.random.key(0), 3)
-    models = eqx.filter_vmap(lambda key: rec.eqx.Recurrent(cell, I, key=key))(keys)
+
+    @eqx.filter_jit  # One program for the batch and the 3 models alone.
+    def run(keys):
+        models = eqx.filter_vmap(lambda key: rec.eqx.Recurrent(cell, I, key=key))(keys)
+        ys = eqx.filter_vmap(lambda m: m(xs, lengths=LENGTHS))(models)
+        alone = [rec.eqx.Recurrent(cell, I, key=key)(xs, lengths=LENGTHS) for key in keys]
+        return models, ys, alone
+
+    models, ys, alone = run(keys)
     assert models.params["w_ih"].shape == (3, I, 2 * H)
-    ys = eqx.filter_vmap(lambda m: m(xs, lengths=LENGTHS))(models)
     assert ys.shape == (3, B, T, H)
-    alone = eqx.filter_jit(lambda key: rec.eqx.Recurrent(cell, I, key=key)(xs, lengths=LENGTHS))
     for k in range(3):
-        assert_close(ys[k], alone(keys[k]))
+        assert_close(ys[k], alone[k])
     assert not np.allclose(ys[0], ys[1]) and not np.allclose(ys[1], ys[2])
 
 
@@ -231,7 +243,11 @@ class Regressor(eqx.Module):
 
 
 def test_training_under_filter_jit_lowers_the_loss(xs):
-    model = Regressor(rec.LSTM(H), key=jax.random.key(0))
+    # Random values in an abstract model: eager initialisation would compile more than this
+    # test's training step does.
+    abstract = eqx.filter_eval_shape(Regressor, rec.LSTM(H), key=jax.random.key(0))
+    arrays = eqx.filter(abstract, lambda leaf: isinstance(leaf, jax.ShapeDtypeStruct))
+    model = eqx.combine(random_like(arrays), abstract)
     optimizer = optax.adam(0.05)
     opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
     targets = xs[:, 0, 0]

@@ -254,10 +254,14 @@ def test_matches_rec_unroll(name, xs):
         return jnp.sum(jnp.sin(ys)) + sum(jnp.sum(c ** 2) for c in jax.tree_util.tree_leaves(
             carry)), outputs
 
-    (_, expected), expected_grads = jax.jit(jax.value_and_grad(
-        lambda p: loss(rec.unroll(layer, p, xs, carry0, **options)), has_aux=True))(params)
-    (_, got), grads = nnx.jit(nnx.value_and_grad(
-        lambda m: loss(m(xs, carry0, **options)), has_aux=True))(model)
+    @nnx.jit  # One program for both: compilation dominates here.
+    def both(model, params):
+        return (nnx.value_and_grad(lambda m: loss(m(xs, carry0, **options)), has_aux=True)(
+                    model),
+                jax.value_and_grad(lambda p: loss(rec.unroll(layer, p, xs, carry0, **options)),
+                                   has_aux=True)(params))
+
+    ((_, got), grads), ((_, expected), expected_grads) = both(model, params)
     assert_close(got, expected)
     assert_close(nnx.to_pure_dict(nnx.state(grads, nnx.Param))["params"], expected_grads)
 
@@ -281,16 +285,21 @@ def test_dropout_stack_draws_from_the_rngs_stream(xs):
     assert not rec.Stack([rec.LSTM(H), rec.Bidirectional(rec.GRU(H), rec.GRU(H))]).has_dropout
     model = rec.nnx.Recurrent(layer, I, rngs=nnx.Rngs(params=0, dropout=1))
     assert nnx.to_pure_dict(nnx.state(model, nnx.RngState))["rngs"]
-    params = model.functional_params()
-    functional = jax.jit(lambda p, rng: rec.unroll(layer, p, xs, rng=rng)[0])
-    plain = functional(params, None)
-    step = nnx.jit(lambda m, rngs=None: m(xs, rngs=rngs))
-    first, second = step(model), step(model)
+    key = jax.random.key(5)
+
+    @nnx.jit  # One program for every call below: compilation dominates here.
+    def calls(model, key):
+        first, second = model(xs), model(xs)
+        params = model.functional_params()
+        return (first, second, model(xs, rngs=key), nnx.view(model, deterministic=True)(xs),
+                rec.unroll(layer, params, xs, rng=key)[0], rec.unroll(layer, params, xs)[0])
+
+    first, second, keyed, viewed, expected_keyed, plain = calls(model, key)
     assert not np.allclose(first, plain)
     assert not np.allclose(first, second)  # The stream advances between calls.
-    key = jax.random.key(5)
-    assert_close(step(model, key), functional(params, key))
-    assert_close(step(nnx.view(model, deterministic=True)), plain)
+    assert_close(keyed, expected_keyed)
+    assert_close(viewed, plain)
+    assert not np.allclose(calls(model, key)[0], first)  # And between jitted calls.
     model.eval()  # NNX's switch sets the same attribute that nnx.view does.
     assert model.deterministic
     model.train()
@@ -311,7 +320,10 @@ class Regressor(nnx.Module):
 
 
 def test_training_with_nnx_optimizer_lowers_the_loss(xs):
-    model = Regressor(rec.LSTM(H), rngs=nnx.Rngs(0))
+    # Random values in an abstract model: eager initialisation would compile more than this
+    # test's training step does.
+    model = nnx.eval_shape(lambda: Regressor(rec.LSTM(H), rngs=nnx.Rngs(0)))
+    nnx.update(model, random_like(nnx.state(model, nnx.Param)))
     optimizer = nnx.Optimizer(model, optax.adam(0.05), wrt=nnx.Param)
     targets = xs[:, 0, 0]
     initial_rnn = model.rnn.functional_params()
@@ -331,7 +343,7 @@ def test_training_with_nnx_optimizer_lowers_the_loss(xs):
 
 
 def test_orbax_round_trip_restores_bit_for_bit(tmp_path):
-    layer = rec.Stack([rec.LSTM(H), rec.GRU(H)], dropout=0.25)
+    layer = rec.Stack([rec.MinGRU(H), rec.MinGRU(H)], dropout=0.25)  # Cheap to initialise.
     model = Regressor(layer, rngs=nnx.Rngs(0))
     load(model.rnn, random_like(model.rnn.functional_params()))
     model.rnn.rngs()  # Advances the dropout stream: its state is not the initial one either.
