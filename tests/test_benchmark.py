@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from experiments import runner
+from experiments import benchmark, runner
 from experiments.benchmark import floor, op_profile, report
 from experiments.configs import benchmark as benchmark_config
 
@@ -73,7 +73,7 @@ def test_floor_counts_the_faster_layout_of_each_chain():
     ("shapes", ("2,5,3",), "shapes entries must be 'B,T,I,H'"),
     ("variants", ("fused", "fast"),
      "variants\\[...\\] must be one of fused, batch_major, autodiff"),
-    ("peers", ("keras",), "peers\\[...\\] must be one of flax, torch, cudnn"),
+    ("peers", ("keras",), "peers\\[...\\] must be one of flax, nnx, torch, cudnn"),
     ("cells", ("lstm", "tcn"), "cells: unknown cell 'tcn'"),
     ("profile_cells", ("tcn",), "profile_cells: unknown cell 'tcn'"),
     ("shapes", (), "profile_cells traces at the first entry of shapes, but shapes is empty"),
@@ -129,3 +129,40 @@ def test_study_step_row_times_the_study_program_and_pytorch_if_installed():
             row["torch_ms_per_step"] / row["ours_ms_per_step"])
     text = report.study_step([row])
     assert "| 2 | 7 |" in text
+
+
+def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, monkeypatch):
+    from experiments.benchmark import separate
+
+    config = benchmark_config.get_config("shapes")
+    config.cells, config.shapes, config.repeats = ("gru",), ("2,5,3,4",), 2
+    config.peers, config.separate_implementations = ("nnx",), ("fused", "flax")
+    config.separate_rounds, config.separate_repeats = 1, 2
+    config.separate_policies = ("reuse",)  # launch.py's policy, applied in each worker.
+    results = runner.run(config, str(tmp_path), command="python launch.py (test)")
+    assert [r["implementation"] for r in results["rows"][:3]] == [
+        "floor (unavoidable products)", "recurrent (fused)", "flax.nnx.RNN(GRUCell)"]
+    own = results["separate_rows"]
+    assert [(r["implementation"], r["T"], r["policy"]) for r in own] == [
+        ("recurrent (fused)", 5, "reuse"), ("flax.linen.RNN(GRUCell)", 5, "reuse")]
+    ratio = results["separate_ratios"][0]
+    assert ratio["train_over_best_peer"] == pytest.approx(own[1]["train_s"] / own[0]["train_s"])
+    assert results["plots"] == ["speed_gru_reuse"]
+    assert (tmp_path / "plots" / "speed_gru_reuse.png").exists()
+    assert "Each framework in its own process (host memory: reuse" in (
+        tmp_path / "benchmark.md").read_text()
+    # A rerun of the same config measures nothing again: every point is read back.
+    monkeypatch.setattr(separate, "time_in_process", lambda *a: pytest.fail("re-measured"))
+    monkeypatch.setattr(benchmark.throughput, "group", lambda *a: pytest.fail("re-measured"))
+    again = runner.run(config, str(tmp_path), command="python launch.py (test)")
+    assert again["rows"] == results["rows"] and again["separate_rows"] == own
+
+
+def test_a_worker_refuses_bad_arguments_in_one_line():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "experiments.benchmark.worker", "fused", "gru",
+                          "2,5,3,4", "2", "0", "sometimes"], capture_output=True, text=True)
+    assert run.returncode == 2 and run.stderr.strip() == (
+        "error: POLICY='sometimes': expected one of reuse, system")

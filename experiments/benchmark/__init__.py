@@ -26,6 +26,13 @@
 5. Where the fused step's time goes (`config.profile_cells`): the training step
    and forward pass traced with `jax.profiler`, per loop and per XLA op
    (`op_profile.py`).
+6. Each framework in its own process (`config.separate_rounds` > 0; `separate.py`,
+   `worker.py`), under each host-memory policy of `config.separate_policies`, with a
+   heatmap per cell of the fastest peer's time over ours (`figures.py`,
+   `WORKDIR/plots/speed_<cell>_<policy>.png`).
+
+With `config.resume`, every measured cell and shape is kept in `WORKDIR/points/` and a
+rerun of the same config measures only what is missing (a grid of shapes takes hours).
 
 Results go to `benchmark.md` (`report.py`) and `benchmark.json` in the workdir;
 docs/performance.md holds the latest tables with the machine and the command.
@@ -33,6 +40,7 @@ docs/performance.md holds the latest tables with the machine and the command.
 
 from __future__ import annotations
 
+import json
 import os
 
 import jax
@@ -41,10 +49,12 @@ import recurrent as rec
 from experiments import host_memory, provenance, validation
 from experiments import workdir as workdir_lib
 from experiments.benchmark import (
+    figures,
     implementations,
     op_profile,
     report,
     scan_modes,
+    separate,
     state_grads,
     throughput,
 )
@@ -84,6 +94,12 @@ def validate(config) -> list[tuple[int, int, int, int]]:
         validation.integer(field, config[field])
     for steps in config.scan_lengths:
         validation.integer("scan_lengths[...]", steps)
+    validation.integer("separate_rounds", config.separate_rounds, minimum=0)
+    validation.integer("separate_repeats", config.separate_repeats)
+    for name in config.separate_implementations:
+        validation.choice("separate_implementations[...]", name, tuple(implementations.ALL))
+    for policy in config.separate_policies:
+        validation.choice("separate_policies[...]", policy, host_memory.POLICIES)
     for name in config.scan_cells:
         if name not in scan_modes.linear_cells():
             raise ConfigError(f"scan_cells: {name!r} is not a registered cell with a parallel "
@@ -100,9 +116,48 @@ def run(config, workdir: str, command: str | None = None) -> dict:
         return _run(config, workdir, command, shapes)
 
 
+def _point(config, workdir, kind, cell_name, shape, measure, *args) -> list[dict]:
+    """`measure(cell_name, shape, *args)`'s rows, or (with `config.resume`) those that a run
+    of the same settings saved."""
+    if not config.resume:
+        return measure(cell_name, shape, *args)
+    name = f"{kind}-{cell_name}-{'x'.join(map(str, shape))}.json"
+    path = os.path.join(workdir, "points", name)
+    settings = {k: config[k] for k in ("seed", "repeats", "variants", "peers",
+                                       "separate_rounds", "separate_repeats",
+                                       "separate_implementations")}
+    settings = json.loads(json.dumps(settings))
+    if os.path.exists(path):
+        saved = workdir_lib.read_json(path)
+        if saved["settings"] == settings:
+            return saved["rows"]
+    rows = measure(cell_name, shape, *args)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    workdir_lib.write_json(path, {"settings": settings, "rows": rows})
+    return rows
+
+
+def _grid(config, workdir, shapes, notes) -> tuple[list[dict], list[dict]]:
+    """The in-process rows and the per-process rows of every cell and shape."""
+    backend = jax.default_backend()
+    entries = throughput.requested(config, backend, notes)
+    rows, own = [], []
+    for name in config.cells:
+        for shape in shapes:
+            rows += _point(config, workdir, "turns", name, shape, throughput.group, entries,
+                           backend, config.seed, config.repeats)
+            for policy in config.separate_policies if config.separate_rounds else ():
+                own += _point(config, workdir, f"own-{policy}", name, shape, separate.group,
+                              config.separate_implementations, config.separate_rounds,
+                              config.separate_repeats, config.seed, policy)
+    return rows, own
+
+
 def _run(config, workdir: str, command: str | None, shapes) -> dict:
     notes = []
-    rows = throughput.rows(config, shapes, notes)
+    rows, own = _grid(config, workdir, shapes, notes)
+    own_ratios = separate.ratios(own)
+    plots = figures.speed_heatmaps(own_ratios, os.path.join(workdir, "plots"))
     grads_rows = []
     for name in config.state_grads_cells:
         for shape in shapes:
@@ -132,7 +187,8 @@ def _run(config, workdir: str, command: str | None, shapes) -> dict:
     results = {"machine": machine, "command": command, "provenance": provenance.describe(),
                "notes": notes, "rows": rows, "speedups": throughput.speedups(rows),
                "state_grads": grads_rows, "scan_rows": scan_rows, "profiles": profiles,
-               "study_step": study_rows}
+               "study_step": study_rows, "separate_rows": own, "separate_ratios": own_ratios,
+               "plots": plots}
     text = report.markdown(results, config)
     with open(os.path.join(workdir, "benchmark.md"), "w") as f:
         f.write(text)

@@ -4,13 +4,15 @@ An entry says which cells it runs (`applies(cell_name, backend)`), why it cannot
 here at all (`unavailable(backend)`: a missing package, no GPU; the report prints it as
 a note) and how to build its two compiled calls (`prepare(cell_name, shape, seed)`: a
 training step and a forward pass, each a zero-argument call that blocks until done).
-`VARIANTS` are this library's ways of running a cell, `PEERS` the other frameworks';
-`config.variants` and `config.peers` name entries of these two tables.
+`VARIANTS` are this library's ways of running a cell, `PEERS` the other frameworks' (Flax
+linen, Flax NNX, PyTorch, cuDNN); `config.variants` and `config.peers` name entries of
+these two tables, and `ALL` holds both for the per-process timings (`separate.py`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 
 import jax
@@ -102,6 +104,25 @@ def prepare_flax(cell_name, shape, seed) -> dict:
                         lambda p, x: loss_of_outputs(model.apply(p, x)), model.apply, params, xs)
 
 
+def prepare_nnx(cell_name, shape, seed) -> dict:
+    """`flax.nnx.RNN` over NNX's own cell, as NNX users write a step: `nnx.jit` of `nnx.grad`
+    with respect to the model's `nnx.Param`s."""
+    from flax import nnx
+    cell = {"lstm": nnx.OptimizedLSTMCell, "gru": nnx.GRUCell, "rnn": nnx.SimpleCell}[cell_name]
+    model = nnx.RNN(cell(shape[2], shape[3], rngs=nnx.Rngs(seed)))
+    xs = inputs(shape, seed)
+    step = nnx.jit(lambda model, xs: nnx.grad(lambda m: loss_of_outputs(m(xs)))(model))
+    start = time.perf_counter()
+    train = step.lower(model, xs).compile()
+    compile_s = time.perf_counter() - start
+    forward = nnx.jit(lambda model, xs: model(xs)).lower(model, xs).compile()
+    stats = train.memory_analysis()
+    return {"implementation": f"flax.nnx.RNN({cell.__name__})", "compile_s": compile_s,
+            "temp_bytes": None if stats is None else stats.temp_size_in_bytes,
+            "train": lambda: jax.block_until_ready(train(model, xs)),
+            "forward": lambda: jax.block_until_ready(forward(model, xs))}
+
+
 def prepare_torch(cell_name, shape, seed) -> dict:
     """PyTorch's `nn.LSTM` / `nn.GRU` / `nn.RNN`, eager, in its default threading."""
     import torch
@@ -166,7 +187,11 @@ def _no_gpu(backend):
 
 PEERS = {
     "flax": Implementation("flax", "peer", prepare_flax, _peer_cell),
+    "nnx": Implementation("nnx", "peer", prepare_nnx, _peer_cell),
     "torch": Implementation("torch", "peer", prepare_torch, _peer_cell, _torch_missing),
     "cudnn": Implementation("cudnn", "peer", prepare_cudnn,
                             lambda cell_name, backend: cell_name == "lstm", _no_gpu),
 }
+
+#: Every entry by its config name: the variants, then the peers.
+ALL = {**VARIANTS, **PEERS}

@@ -44,6 +44,30 @@ def throughput(rows, speedups, repeats) -> list[str]:
     return lines + [""]
 
 
+def separate(rows, ratios) -> list[str]:
+    """The per-process timings: one table per host-memory policy, a row per cell and shape."""
+    lines = []
+    for policy in dict.fromkeys(r["policy"] for r in rows):
+        mine = [r for r in rows if r["policy"] == policy]
+        names = list(dict.fromkeys(r["implementation"] for r in mine))
+        lines += [f"Each framework in its own process (host memory: {policy}; median over "
+                  f"{mine[0]['rounds']} alternating processes of each one's median), training "
+                  "step in ms; the last column is the fastest peer's time over ours (above 1: "
+                  "ours is faster):", "",
+                  "| cell | B,T,I,H | " + " | ".join(names) + " | fastest peer / ours |",
+                  "|---|---|" + "---|" * (len(names) + 1)]
+        for key in dict.fromkeys(shape_key(r) for r in mine):
+            group = {r["implementation"]: r for r in mine if shape_key(r) == key}
+            ratio = next((x["train_over_best_peer"] for x in ratios
+                          if x["policy"] == policy and shape_key(x) == key), None)
+            cells = [_fmt(1e3 * group[n]["train_s"] if n in group else None, ".2f")
+                     for n in names]
+            lines.append(f"| {key[0]} | {','.join(map(str, key[1:]))} | " + " | ".join(cells)
+                         + f" | {_fmt(ratio, '.2f')} |")
+        lines.append("")
+    return lines
+
+
 def state_grads(rows) -> list[str]:
     lines = ["`rec.analysis.state_grads` (dL/ds_t for every t, same loss) against the "
              "fused training step:", "",
@@ -99,6 +123,8 @@ def markdown(results: dict, config) -> str:
     lines += [f"Note: {n}" for n in results["notes"]] + ([""] if results["notes"] else [])
     if results["rows"]:
         lines += throughput(results["rows"], results["speedups"], config.repeats)
+    if results["separate_rows"]:
+        lines += separate(results["separate_rows"], results["separate_ratios"])
     if results["state_grads"]:
         lines += state_grads(results["state_grads"])
     if results["scan_rows"]:

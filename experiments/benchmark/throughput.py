@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import jax
-
 from experiments.benchmark import floor, implementations
 from experiments.benchmark.timing import interleaved_medians, minor_faults_per_call
 
@@ -52,14 +50,6 @@ def group(cell_name, shape, entries, backend, seed, repeats) -> list[dict]:
         print(f"{cell_name:5s} {shape}: {row['implementation']:40s} train "
               f"{1e3 * row['train_s']:8.2f} ms, forward {1e3 * row['forward_s']:8.2f} ms")
     return rows
-
-
-def rows(config, shapes, notes: list) -> list[dict]:
-    """Every cell of the config at every shape, one group of rows after another."""
-    backend = jax.default_backend()
-    entries = requested(config, backend, notes)
-    return [row for name in config.cells for shape in shapes
-            for row in group(name, shape, entries, backend, config.seed, config.repeats)]
 
 
 def shape_key(row) -> tuple:

@@ -6,7 +6,10 @@ Training-step and forward throughput of each cell against Flax, PyTorch (when in
 `pip install -e '.[bench]'`) and the floor of unavoidable matrix products; the cost of
 `rec.analysis.state_grads`; sequential against parallel unrolling of the cells whose
 recurrence is linear in the carry; where the LSTM's fused step spends its time (a
-`jax.profiler` trace, per loop and per XLA op). `:quick` is a small variant for a first look.
+`jax.profiler` trace, per loop and per XLA op). `:quick` is a small variant for a first look;
+`:shapes` times the RNN, LSTM and GRU at every B in {8, 32, 128}, T in {64, 256, 1024} and
+H in {64, 128, 256, 512} (I = 64), in turns and each framework in its own process under both
+host-memory policies, resuming where a cut run stopped.
 """
 
 import ml_collections
@@ -23,7 +26,8 @@ def get_config(variant: str = "full"):
     # of the scan), bfloat16 (matmul_dtype="bfloat16"), remat (rematerialised steps);
     # also available: unroll2, unroll4 (rec.unroll(..., unroll=2 or 4)).
     config.variants = ("fused", "batch_major", "autodiff", "bfloat16", "remat")
-    config.peers = ("flax", "torch", "cudnn")  # Other implementations; cudnn needs a GPU.
+    # Other implementations: flax.linen and flax.nnx cells, PyTorch; cudnn needs a GPU.
+    config.peers = ("flax", "nnx", "torch", "cudnn")
     config.repeats = 20  # Timed runs per measurement (the median is reported).
     config.state_grads_cells = ("rnn", "lstm", "gru")  # Cells whose state_grads cost is measured.
     # Sequential against parallel (associative_scan) unrolling of the linear cells.
@@ -38,11 +42,29 @@ def get_config(variant: str = "full"):
     # The vanishing study's training step (three vmapped LSTM seeds) at this gap, against
     # PyTorch training the three one after another; 0 skips it.
     config.study_step_gap = 16
-    if variant == "quick":
+    # Each framework in its own process, as its users run it: rounds of alternating processes
+    # (0: none), timed calls per process, the implementations (config names of variants and
+    # peers) and the host-memory policies ("system": a plain script's; "reuse": launch.py's).
+    config.separate_rounds = 0
+    config.separate_repeats = 10
+    config.separate_implementations = ("fused", "flax", "nnx", "torch")
+    config.separate_policies = ("system", "reuse")
+    # Keep each measured cell and shape in WORKDIR/points/ and measure only what is missing.
+    config.resume = False
+    if variant == "shapes":  # The grid of shapes (hours): every B, T and H below at I = 64.
+        config.shapes = tuple(f"{b},{t},64,{h}" for t in (64, 256, 1024) for b in (8, 32, 128)
+                              for h in (64, 128, 256, 512))
+        config.variants = ("fused",)
+        config.repeats = 10
+        config.state_grads_cells = config.scan_cells = config.profile_cells = ()
+        config.study_step_gap = 0
+        config.separate_rounds = 3
+        config.resume = True
+    elif variant == "quick":
         config.shapes = ("16,64,32,64",)
         config.repeats = 5
         config.scan_lengths = (1000,)
         config.scan_repeats = 3
     elif variant != "full":
-        raise ValueError(f"variant must be 'full' or 'quick', got {variant!r}")
+        raise ValueError(f"variant must be 'full', 'quick' or 'shapes', got {variant!r}")
     return config
