@@ -27,7 +27,7 @@ import time
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from experiments import host_memory  # ctypes only: importing it does not start JAX.
+from experiments import host_memory  # Importing it does not start JAX's backend.
 
 _DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                "experiments", "configs", "italy.py")

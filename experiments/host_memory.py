@@ -8,9 +8,10 @@ step, a fifth of the step's time on the machine behind docs/performance.md
 (293 -> 227 ms). PyTorch's CPU allocator goes through the same `malloc` and
 loses even more (its LSTM step: 299 -> 187 ms).
 
-`keep_freed_memory()` tells glibc (`mallopt`) to serve every block from its heap
-and to keep freed memory there: all threads share the main arena (whose heap,
-unlike a thread arena's 64 MB heaps, grows without bound), no block is
+`keep_freed_memory()` (the library's `rec.utils.reuse_host_memory()`) tells glibc
+(`mallopt`) to serve every block from its heap and to keep freed memory there:
+all threads share the main arena (whose heap, unlike a thread arena's 64 MB heaps,
+grows without bound), no block is
 `mmap`-ed, and the heap is trimmed only once 2 GB of it are free. The next
 call then reuses the same pages. The price is a resident size that stays at
 its peak instead of shrinking after it.
@@ -18,49 +19,33 @@ its peak instead of shrinking after it.
 It only affects threads that have not yet allocated, so it must run before
 JAX starts its backend (its thread pool); launch.py calls it first thing
 (`--host_memory=reuse`, the default). Programs that import `recurrent`
-directly get the same effect from the environment, before Python starts:
+directly get the same effect by calling `rec.utils.reuse_host_memory()` before their first
+computation, or from the environment, before Python starts:
 
     MALLOC_ARENA_MAX=1 MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 python ...
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import os
-import platform
+from recurrent import utils
 
-# mallopt parameters, from glibc's <malloc.h>.
-_M_TRIM_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -4, -8
-_SETTINGS = ((_M_ARENA_MAX, 1), (_M_MMAP_MAX, 0), (_M_TRIM_THRESHOLD, 2**31 - 1))
 POLICIES = ("reuse", "system")
-
-_applied: str | None = None  # A description of the policy in force, once set here.
 
 
 def keep_freed_memory() -> str | None:
-    """Sets glibc's malloc to keep freed memory for reuse (see the module docstring).
+    """launch.py's `--host_memory=reuse`: `rec.utils.reuse_host_memory()`.
 
     Returns:
       None if applied, else why not (not Linux with glibc, or mallopt refused).
     """
-    global _applied
-    libc_name, _ = platform.libc_ver()
-    if platform.system() != "Linux" or libc_name != "glibc":
-        return (f"needs Linux with glibc (this is {platform.system()} "
-                f"{libc_name or 'without glibc'})")
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    for parameter, value in _SETTINGS:
-        if libc.mallopt(parameter, value) != 1:
-            return f"glibc refused mallopt({parameter}, {value})"
-    _applied = "freed memory kept for reuse (launch.py --host_memory=reuse)"
-    return None
+    return utils.reuse_host_memory()
 
 
 def describe() -> str:
     """One line for reports: which host-memory policy this process runs under."""
-    if _applied:
-        return _applied
-    if os.environ.get("MALLOC_ARENA_MAX") == "1" and os.environ.get("MALLOC_MMAP_MAX_") == "0":
+    how = utils.host_memory_reused()
+    if how == "call":
+        return "freed memory kept for reuse (launch.py --host_memory=reuse)"
+    if how == "environment":
         return "freed memory kept for reuse (MALLOC_* environment variables)"
     return "system malloc defaults (launch.py --host_memory=system)"

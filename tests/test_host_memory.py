@@ -45,3 +45,21 @@ def test_reuse_keeps_freed_pages_for_the_next_allocation():
     assert reused < pages // 100, reused
     assert described.startswith("freed memory kept for reuse")
     assert default.startswith("system malloc defaults")
+
+
+def test_the_library_offers_the_same_opt_in_and_reports_it():
+    import recurrent as rec
+
+    program = ("import recurrent as rec\n"
+               "print(rec.utils.host_memory_reused(), rec.utils.reuse_host_memory(), "
+               "rec.utils.host_memory_reused())")
+    out = subprocess.run([sys.executable, "-c", program], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=60).stdout.split()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert out == ["None", "None", "call"]
+    environment = {**os.environ, "MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_MAX_": "0"}
+    out = subprocess.run([sys.executable, "-c", "import recurrent as rec; "
+                          "print(rec.utils.host_memory_reused())"], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=60, env=environment)
+    assert out.stdout.strip() == "environment"
+    assert "utils" in rec.__all__
