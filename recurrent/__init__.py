@@ -23,6 +23,7 @@ from recurrent.lru import LRU
 from recurrent.lstm import LSTM
 from recurrent.mingru import MinGRU
 from recurrent.minlstm import MinLSTM
+from recurrent.newton import Newton
 from recurrent.registry import cell_names, get_cell_class, make_cell, register_cell
 from recurrent.rnn import RNN
 from recurrent.unroll import unroll
@@ -42,6 +43,7 @@ __all__ = [
     "Layer",
     "MinGRU",
     "MinLSTM",
+    "Newton",
     "LinearCell",
     "RNN",
     "Stack",

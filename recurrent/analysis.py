@@ -26,9 +26,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from recurrent import _checks
+from recurrent import _checks, newton
 from recurrent.base import Cell, LinearCell
-from recurrent.unroll import MODES, prepare
+from recurrent.unroll import check_mode, prepare
 
 #: Default threshold of `gradient_horizon`: the error signal has fallen a hundredfold.
 DEFAULT_HORIZON_THRESHOLD = 1e-2
@@ -40,7 +40,7 @@ def _zeros_over_time(carry, steps: int):
 
 def _unrolled(cell, params, xs_TxBxI, carry, lengths, mode, gradient="fused"):
     """`perturbation -> (ys_TxBxO, final_carry)`, for gradients at zero."""
-    _checks.one_of("mode", mode, MODES)
+    check_mode(mode)
 
     def run(perturbation):
         return cell.unroll_time_major(params, xs_TxBxI, carry, lengths, reverse=False,
@@ -89,6 +89,39 @@ def state_grads(cell, params, xs, loss_fn, carry=None, lengths=None, *, mode="au
 
     grads = jax.grad(loss_of)(_zeros_over_time(carry, xs_TxBxI.shape[0]))
     return jax.tree_util.tree_map(lambda g: jnp.swapaxes(g, 0, 1), grads)
+
+
+def newton_info(cell: Cell, params, xs, carry=None, lengths=None, *, reverse=False,
+                mode="newton") -> newton.NewtonInfo:
+    """How `rec.unroll(cell, params, xs, ..., mode=mode)` converges in Newton mode.
+
+    Runs the same Newton solve (without the fallback's result) and returns its
+    iterations, final residual and whether it converged.
+
+    Args:
+      cell: a single `rec.Cell` (for a `Stack`, ask each layer with its own inputs).
+      params, xs, carry, lengths, reverse: as in `rec.unroll`.
+      mode: "newton" or a `rec.Newton`.
+
+    Returns:
+      `NewtonInfo(iterations, residual, converged)`, scalars.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, recurrent as rec
+      >>> cell = rec.GRU(4)
+      >>> params = cell.init(jax.random.key(0), 3)
+      >>> info = rec.analysis.newton_info(cell, params, jnp.ones((2, 16, 3)))
+      >>> bool(info.converged), int(info.iterations) < 16
+      (True, True)
+    """
+    if not isinstance(cell, Cell):
+        raise TypeError(f"newton_info needs a single rec.Cell, got {type(cell).__name__}")
+    config = newton.as_newton(mode)
+    if config is None:
+        raise ValueError(f"mode must be 'newton' or a rec.Newton, got {mode!r}")
+    xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
+    return newton.newton_info(cell, config, params, cell.project_inputs(params, xs_TxBxI),
+                              carry, lengths, reverse=bool(reverse))
 
 
 def carry_norms(grads) -> jax.Array:

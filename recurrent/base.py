@@ -45,7 +45,7 @@ from typing import Any, ClassVar, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from recurrent import _checks
+from recurrent import _checks, newton
 from recurrent.fused import scan_fused
 
 Params = Any  # a pytree of jax arrays
@@ -113,8 +113,9 @@ class Layer(abc.ABC):
             time axis, added to the carry after every transition (see
             `scan_cell`); composite layers split it among their parts.
           mode: "sequential" (`jax.lax.scan`), "parallel" (`jax.lax.associative_scan`,
-            only for `LinearCell`s) or "auto" (each cell picks the faster form for the
-            backend).
+            only for `LinearCell`s), "auto" (each cell picks the faster form for the
+            backend), or "newton" / a `rec.Newton` (Newton's method over the whole
+            trajectory, `recurrent.newton`, for every cell).
           gradient: "fused" (cells with `project_carry` get the custom VJP of
             `recurrent.fused`) or "autodiff" (JAX differentiates the scan; needed for
             forward-mode transforms).
@@ -265,6 +266,11 @@ class Cell(Layer):
                           rng, perturbation=None, mode="sequential", gradient="fused",
                           layout="auto"):
         del rng  # A single cell has no dropout.
+        if (config := newton.as_newton(mode)) is not None:
+            _batch_major_only(self, layout)
+            return newton.unroll_newton(self, config, params, self.project_inputs(params, xs_TxBxI),
+                                        carry, lengths_B, reverse=reverse,
+                                        perturbation=perturbation, unroll=unroll)
         if mode == "parallel":
             raise ValueError(f"mode='parallel' needs a recurrence linear in the carry; "
                              f"{type(self).__name__} has none (use 'sequential' or 'auto')")
@@ -435,6 +441,12 @@ class LinearCell(Cell):
                           layout="auto"):
         del rng, gradient  # No dropout; the loop is a multiply-add, with nothing to fuse.
         _batch_major_only(self, layout)
+        if (config := newton.as_newton(mode)) is not None:
+            # The generic solver: the Jacobians are the diagonals a_t, so Newton is exact
+            # after one iteration (a second confirms it).
+            return newton.unroll_newton(self, config, params, self.project_inputs(params, xs_TxBxI),
+                                        carry, lengths_B, reverse=reverse,
+                                        perturbation=perturbation, unroll=unroll)
         if mode == "auto":
             mode = auto_mode()
         projected = self.project_inputs(params, xs_TxBxI)

@@ -8,8 +8,9 @@ import jax.numpy as jnp
 from recurrent import _checks
 from recurrent.base import Layer
 from recurrent.fused import LAYOUTS
+from recurrent.newton import Newton
 
-MODES = ("auto", "sequential", "parallel")
+MODES = ("auto", "sequential", "parallel", "newton")
 GRADIENTS = ("fused", "autodiff")
 
 
@@ -42,7 +43,12 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
       mode: "sequential" (`jax.lax.scan`), "parallel" (`jax.lax.associative_scan`,
         for cells whose recurrence is linear in the carry: `rec.LinearCell`s such
         as MinGRU) or "auto" (the default: parallel for linear cells on GPU and
-        TPU, sequential otherwise). Both give the same result.
+        TPU, sequential otherwise), or "newton" / `rec.Newton(...)` for every cell
+        (Newton's method on the whole trajectory, each iteration an associative
+        scan: DEER, quasi-DEER with `rec.Newton(jacobian="diagonal")`; see
+        `rec.Newton` and `rec.analysis.newton_info`; reverse-mode gradients only,
+        whatever `gradient` says). All give the same result; "auto" stays
+        sequential for nonlinear cells.
       gradient: how reverse-mode gradients of the unroll are computed. "fused"
         (the default): cells that split their step into `project_carry` and
         `pointwise_transition` (RNN, LSTM, GRU, IndRNN) use a custom VJP whose
@@ -77,13 +83,20 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
     """
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major)
     _checks.positive_int("unroll", unroll)
-    _checks.one_of("mode", mode, MODES)
+    check_mode(mode)
     _checks.one_of("gradient", gradient, GRADIENTS)
     _checks.one_of("layout", layout, LAYOUTS)
     ys, carry = cell.unroll_time_major(
         params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
         remat=bool(remat), rng=rng, mode=mode, gradient=gradient, layout=layout)
     return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
+
+
+def check_mode(mode):
+    """Returns `mode` if it is one of `MODES` or a `rec.Newton`, else raises."""
+    if not isinstance(mode, Newton) and mode not in MODES:
+        raise ValueError(f"mode must be one of {sorted(MODES)} or a rec.Newton, got {mode!r}")
+    return mode
 
 
 def prepare(cell, params, xs, carry, lengths, time_major):

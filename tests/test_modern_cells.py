@@ -161,8 +161,8 @@ def test_parallel_mode_needs_a_linear_cell(xs):
     with pytest.raises(ValueError, match="mode='parallel' needs a recurrence linear in the "
                        "carry; IndRNN has none"):
         rec.unroll(CELLS["indrnn"], _params(CELLS["indrnn"]), xs, mode="parallel")
-    with pytest.raises(ValueError, match=r"mode must be one of \['auto', 'parallel', "
-                       r"'sequential'\], got 'fast'"):
+    with pytest.raises(ValueError, match=r"mode must be one of \['auto', 'newton', "
+                       r"'parallel', 'sequential'\] or a rec.Newton, got 'fast'"):
         rec.unroll(LINEAR["mingru"], _params(LINEAR["mingru"]), xs, mode="fast")
     with pytest.raises(TypeError, match="GRU is not a LinearCell"):
         analysis.diagonal_jacobian_products(rec.GRU(H), rec.GRU(H).init(jax.random.key(0), I),
