@@ -1,0 +1,81 @@
+"""mode="newton": DEER / quasi-DEER unrolls against the sequential scan (values, gradients,
+the fallback, state_grads). Tiny shapes; the solver is cell-agnostic."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import recurrent as rec
+
+B, T, I, H = 2, 30, 3, 4
+LENGTHS = jnp.array([30, 17])
+XS = jax.random.normal(jax.random.key(1), (B, T, I))
+MARK = {j: rec.Newton(jacobian=j, fallback="mark") for j in ("full", "diagonal")}
+
+
+@pytest.mark.parametrize("name", ["rnn", "lstm", "gru", "indrnn"])
+def test_newton_trajectories_equal_the_sequential_scan(name):
+    cell = rec.make_cell(name, hidden_size=H)
+    params = cell.init(jax.random.key(0), I)
+    carry = jax.tree_util.tree_map(lambda c: c + 0.3, cell.initial_carry((B,)))
+    for reverse in (False, True):
+        expected = rec.unroll(cell, params, XS, carry, lengths=LENGTHS, reverse=reverse)
+        for mode in MARK.values():  # "mark": an unconverged solve would be NaN, and fail here.
+            got = rec.unroll(cell, params, XS, carry, lengths=LENGTHS, reverse=reverse,
+                             mode=mode)
+            for a, e in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(expected),
+                            strict=True):
+                np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+
+
+def test_newton_gradients_equal_autodiff_of_the_scan():
+    cell = rec.LSTM(H)
+    params = cell.init(jax.random.key(0), I)
+    weights = jax.random.normal(jax.random.key(2), (B, T, H))
+
+    def loss(params, xs, **options):
+        ys, final = rec.unroll(cell, params, xs, lengths=LENGTHS, **options)
+        return jnp.sum(weights * ys) + jnp.sum(jnp.sin(final.c))
+
+    expected = jax.grad(loss, argnums=(0, 1))(params, XS, gradient="autodiff")
+    got = jax.grad(lambda p, x: loss(p, x, mode=MARK["diagonal"]), argnums=(0, 1))(params, XS)
+    for a, e in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(expected),
+                    strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+
+
+def test_an_unconverged_solve_falls_back_to_the_exact_scan_or_is_marked():
+    cell = rec.RNN(H)
+    params = cell.init(jax.random.key(0), I)
+    params = {**params, "w_hh": 8.0 * params["w_hh"]}  # Chaotic: far from contracting.
+    expected = rec.unroll(cell, params, XS, gradient="autodiff")[0]  # The plain scan.
+    few = dict(jacobian="diagonal", max_iterations=2)
+    info = rec.analysis.newton_info(cell, params, XS, mode=rec.Newton(**few))
+    assert not bool(info.converged) and int(info.iterations) == 2
+    fallback = rec.unroll(cell, params, XS, mode=rec.Newton(**few))[0]
+    np.testing.assert_array_equal(fallback, expected)  # The sequential scan itself.
+    marked = rec.unroll(cell, params, XS, mode=rec.Newton(**few, fallback="mark"))[0]
+    assert bool(jnp.all(jnp.isnan(marked)))
+
+
+def test_state_grads_in_newton_mode_equal_the_sequential_ones():
+    cell = rec.GRU(H)
+    params = cell.init(jax.random.key(0), I)
+
+    def loss(ys):
+        return jnp.sum(ys[:, -1] ** 2)
+
+    expected = rec.analysis.state_grads(cell, params, XS, loss)
+    got = rec.analysis.state_grads(cell, params, XS, loss, mode=MARK["full"])
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("jacobian", "dense", "Newton jacobian must be one of"),
+    ("max_iterations", 0, "Newton max_iterations must be None or a positive integer"),
+    ("fallback", "raise", "Newton fallback must be one of"),
+])
+def test_bad_newton_options_are_refused(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        rec.Newton(**{field: value})
