@@ -20,6 +20,7 @@ References:
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import jax
@@ -424,3 +425,338 @@ def gate_timescales(cell: Cell, params, xs, carry=None, lengths=None) -> Timesca
     valid = valid.astype(retention_TxBxH.dtype)
     mean = jnp.einsum("tbh,tb->h", retention_TxBxH, valid) / jnp.sum(valid)
     return Timescales(mean_retention=mean, timescale=1.0 / (1.0 - mean))
+
+
+def _to_real_vector(carry) -> jax.Array:
+    """The carry as one real vector per example, `[B, S]`: every leaf flattened after
+    its batch axis, a complex leaf as its real parts followed by its imaginary parts."""
+    parts = []
+    for leaf in jax.tree_util.tree_leaves(carry):
+        flat = leaf.reshape(leaf.shape[:1] + (-1,))
+        parts += [flat.real, flat.imag] if jnp.iscomplexobj(leaf) else [flat]
+    return jnp.concatenate(parts, axis=-1)
+
+
+def _from_real_vector(vector_BxS, like):
+    """The inverse of `_to_real_vector`, shaped and typed as the carry `like`."""
+    leaves, tree = jax.tree_util.tree_flatten(like)
+    rebuilt, offset = [], 0
+    for leaf in leaves:
+        size = int(np.prod(leaf.shape[1:]))
+        take = lambda i: vector_BxS[:, offset + i * size:offset + (i + 1) * size]  # noqa: B023, E731
+        if jnp.iscomplexobj(leaf):
+            values, offset = take(0) + 1j * take(1), offset + 2 * size
+        else:
+            values, offset = take(0), offset + size
+        rebuilt.append(values.reshape(leaf.shape).astype(leaf.dtype))
+    return jax.tree_util.tree_unflatten(tree, rebuilt)
+
+
+def real_state_size(carry) -> int:
+    """S, the size of the carry as a real vector per example (a complex unit counts twice)."""
+    return sum(int(np.prod(leaf.shape[1:])) * (2 if jnp.iscomplexobj(leaf) else 1)
+               for leaf in jax.tree_util.tree_leaves(carry))
+
+
+def _valid_steps(lengths, steps: int, batch: int) -> jax.Array:
+    """`[T, B]`: whether step t lies within example b's sequence."""
+    if lengths is None:
+        return jnp.ones((steps, batch), bool)
+    return jnp.arange(steps)[:, None] < lengths[None, :]
+
+
+def _require_cell(cell, instrument: str) -> None:
+    if not isinstance(cell, Cell):
+        raise TypeError(f"{instrument} steps a single cell's transition; cell must be a "
+                        f"rec.Cell (rec.RNN, rec.LSTM, rec.LRU, ...), got {type(cell).__name__}")
+
+
+def lyapunov_spectrum(cell: Cell, params, xs, *, num_exponents: int | None = None,
+                      warmup: int = 0, carry=None, lengths=None, return_local: bool = False,
+                      key=None):
+    r"""The leading Lyapunov exponents of the cell driven by `xs`, per example.
+
+    The driven map is the transition `s_t = F(s_{t-1}, x_t)` along the cell's own
+    trajectory (the one `rec.unroll` computes), with s the carry as a real vector
+    of size S: all carry fields flattened, a complex carry (the LRU's) as its real
+    and imaginary parts, so S = 2N there and each complex unit gives two exponents.
+    With the step Jacobians `J_t = ds_t / ds_{t-1}`, the exponents are
+
+    .. math::
+
+        \lambda_i = \lim_{T \to \infty} \frac{1}{T} \log \sigma_i(J_T \cdots J_1),
+
+    in natural log per step: negative exponents are contracting directions
+    (gradients vanish at that rate), positive ones expanding (chaos, exploding
+    gradients). They are computed by the standard QR method (Benettin et al.
+    1980; Vogt et al. 2022; Engelken, Wolf & Abbott 2023): an orthonormal frame
+    `Q_0` (S x k, random, the same for every example) is propagated as
+    `J_t Q_{t-1} = Q_t R_t`, with `J_t` applied to the k columns as Jacobian-vector
+    products (`jax.linearize`; no S x S Jacobian is built), and
+
+    .. math::
+
+        \lambda_i \approx \frac{1}{|\{t: w \le t < T'\}|} \sum_{t = w}^{T' - 1} \log |(R_t)_{ii}|,
+
+    where w is `warmup` (steps, counted from 0, over which the frame aligns
+    with the leading directions and which are left out of the average) and T'
+    the sequence's length. The exponents come out in the QR method's order,
+    which is descending up to the finite-time noise; they are not re-sorted, so
+    that column i stays the i-th local exponent. A direction the step annihilates
+    (a dead relu unit) gives -inf.
+
+    Runs under `jax.jit` (with `cell`, `num_exponents` and `return_local` static);
+    called eagerly, it compiles once per shape.
+
+    Args:
+      cell: a `rec.Cell` (its `transition` is stepped, so not a `Stack`).
+      params: its parameters.
+      xs: inputs `[B, T, I]`.
+      num_exponents: k, how many leading exponents (all S if None).
+      warmup: steps left out of the average (>= 0).
+      carry: the initial carry (zeros if None).
+      lengths: optional valid lengths `[B]`; steps past a sequence's end do not
+        count, and its exponents are the average over its own valid steps.
+      return_local: also return the local (one-step) exponents.
+      key: PRNG key of the initial frame (`jax.random.key(0)` if None).
+
+    Returns:
+      The exponents `[B, k]` (NaN for an example with no valid step after the
+      warmup); with `return_local`, `(exponents, local)`, where `local` `[B, T, k]`
+      holds `log |(R_t)_{ii}|` for every step, the warmup included, and zero past
+      each sequence's end.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, recurrent as rec
+      >>> cell = rec.LSTM(8)
+      >>> params = cell.init(jax.random.key(0), 3)
+      >>> xs = jax.random.normal(jax.random.key(1), (2, 50, 3))
+      >>> rec.analysis.lyapunov_spectrum(cell, params, xs, num_exponents=4, warmup=10).shape
+      (2, 4)
+
+    References:
+      Benettin, Galgani, Giorgilli & Strelcyn (1980), "Lyapunov characteristic
+      exponents for smooth dynamical systems and for Hamiltonian systems",
+      Meccanica 15.
+      Vogt, Puelma Touzel, Shlizerman & Lajoie (2022), "On Lyapunov exponents for
+      RNNs: understanding information propagation using dynamical systems tools",
+      Frontiers in Applied Mathematics and Statistics 8, arXiv:2006.14123.
+      Engelken, Wolf & Abbott (2023), "Lyapunov spectra of chaotic recurrent
+      neural networks", Physical Review Research 5, arXiv:2006.02427.
+    """
+    _require_cell(cell, "lyapunov_spectrum")
+    xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
+    size = real_state_size(carry)
+    if num_exponents is None:
+        num_exponents = size
+    _checks.positive_int("num_exponents", num_exponents)
+    if num_exponents > size:
+        raise ValueError(f"num_exponents must be at most S = {size}, the carry's real size "
+                         f"for {cell}, got {num_exponents}")
+    if isinstance(warmup, bool) or not isinstance(warmup, int | np.integer) or warmup < 0:
+        raise ValueError(f"warmup must be an integer >= 0, got {warmup!r}")
+    key = jax.random.key(0) if key is None else key
+    exponents, local = _lyapunov(cell, params, xs_TxBxI, carry, lengths, key,
+                                 int(num_exponents), warmup)
+    return (exponents, local) if return_local else exponents
+
+
+@functools.partial(jax.jit, static_argnames=("cell", "num_exponents"))
+def _lyapunov(cell, params, xs_TxBxI, carry, lengths, key, num_exponents, warmup):
+    steps, batch = xs_TxBxI.shape[:2]
+    projected = cell.project_inputs(params, xs_TxBxI)
+    state_BxS = _to_real_vector(carry)
+    start = jax.random.normal(key, (state_BxS.shape[-1], num_exponents), state_BxS.dtype)
+    frame_BxSxK = jnp.broadcast_to(jnp.linalg.qr(start)[0],
+                                   (batch,) + start.shape).astype(state_BxS.dtype)
+
+    def body(state, inputs):
+        state_BxS, frame_BxSxK = state
+        projected_t, valid_B = inputs
+
+        def step(s):
+            return _to_real_vector(cell.transition(params, _from_real_vector(s, carry),
+                                                   projected_t))
+
+        new_state, jvp = jax.linearize(step, state_BxS)
+        images = jax.vmap(jvp, in_axes=2, out_axes=2)(frame_BxSxK)
+        new_frame, r_BxKxK = jnp.linalg.qr(images)
+        local_BxK = jnp.log(jnp.abs(jnp.diagonal(r_BxKxK, axis1=-2, axis2=-1)))
+        keep = valid_B[:, None]
+        return ((jnp.where(keep, new_state, state_BxS),
+                 jnp.where(keep[..., None], new_frame, frame_BxSxK)),
+                jnp.where(keep, local_BxK, 0.0))
+
+    valid_TxB = _valid_steps(lengths, steps, batch)
+    _, local_TxBxK = jax.lax.scan(body, (state_BxS, frame_BxSxK), (projected, valid_TxB))
+    counted_TxB = valid_TxB & (jnp.arange(steps)[:, None] >= warmup)
+    count_B = jnp.sum(counted_TxB, 0)
+    total_BxK = jnp.sum(jnp.where(counted_TxB[..., None], local_TxBxK, 0.0), 0)
+    exponents = jnp.where(count_B[:, None] > 0, total_BxK / jnp.maximum(count_B, 1)[:, None],
+                          jnp.nan)
+    return exponents, jnp.swapaxes(local_TxBxK, 0, 1)
+
+
+class ParameterSensitivity(NamedTuple):
+    """Per recurrent unit, `[U]` each (U = the cell's number of units)."""
+
+    sensitivity: jax.Array  # over all the unit's declared parameters together
+    by_parameter: dict  # {label: [U]}, one entry per `cell.recurrent_parameters()`
+    timescale: jax.Array
+
+
+def parameter_sensitivity(cell: Cell, params, xs, *, carry=None, lengths=None,
+                          num_probes: int | None = None, key=None) -> ParameterSensitivity:
+    r"""The curse of memory: how strongly the state depends on each unit's own parameters.
+
+    For unit u with recurrent parameters theta_u (the entries that
+    `cell.recurrent_parameters()` declares for it: the column of `w_hh` into an
+    Elman unit, the forget-gate weights of an LSTM unit, the LRU's `nu_log` and
+    `theta_log`, ...), the root mean square over the examples b of the Frobenius
+    norm of the Jacobian of the final state,
+
+    .. math::
+
+        \mathrm{sensitivity}_u = \Big( \frac{1}{B} \sum_b
+            \Big\| \frac{\partial s^{(b)}_{T'_b}}{\partial \theta_u} \Big\|_F^2 \Big)^{1/2},
+
+    where s is the whole carry as a real vector (as in `lyapunov_spectrum`) at
+    each sequence's last valid step T'_b, and the derivative is the total one,
+    through every step (and through the input projection, where the parameter
+    also appears there). For the scalar linear recurrence `h_t = lambda h_{t-1} + x_t`
+    driven by white noise of unit variance, its square tends to
+    E[(dh_t/d lambda)^2] = (1 + lambda^2) / (1 - lambda^2)^3 as t grows (Zucchet &
+    Orvieto 2024): it explodes as the memory grows (|lambda| -> 1), even while
+    the state itself stays bounded, unless the cell normalises its input or
+    reparametrises lambda. `by_parameter` gives the same norm for each declared
+    label on its own, `sensitivity` over all of them together.
+
+    Computed in reverse mode, per example: one VJP of the unrolled cell
+    (`gradient="autodiff"`) per probe of the final state, the S basis vectors
+    (exact; `num_probes=None`) or `num_probes` Gaussian vectors (Hutchinson's
+    estimator, unbiased for the square). The cost is S (or `num_probes`) backward
+    passes per example.
+
+    The timescale of each unit is `1 / (1 - rho)`: rho is the cell's retention
+    (`gate_timescales`: the forget or update gate, |lambda| for the LRU, a_t for
+    MinGRU and MinLSTM) where the cell has one, and otherwise the mean over
+    valid steps and examples of the unit's self-coupling |dh_{t,u} / dh_{t-1,u}|
+    (|f'| |u| for IndRNN; for the Elman RNN, whose units are coupled, only a
+    rough guide). A negative timescale means rho > 1 (a growing unit).
+
+    Args:
+      cell: a `rec.Cell` that declares `recurrent_parameters`.
+      params: its parameters.
+      xs: inputs `[B, T, I]`.
+      carry: the initial carry (zeros if None).
+      lengths: optional valid lengths `[B]`.
+      num_probes: None for the exact norm, else the number of random probes.
+      key: PRNG key for the probes (`jax.random.key(0)` if None).
+
+    Returns:
+      `ParameterSensitivity(sensitivity [U], by_parameter {label: [U]}, timescale [U])`.
+
+    Raises:
+      ValueError: the cell declares no recurrent parameters, or slices of
+        different sizes.
+
+    References:
+      Zucchet & Orvieto (2024), "Recurrent neural networks: vanishing and
+      exploding gradients are not the end of the story", NeurIPS,
+      arXiv:2405.21064.
+    """
+    _require_cell(cell, "parameter_sensitivity")
+    declared = cell.recurrent_parameters()
+    if not declared:
+        raise ValueError(f"{type(cell).__name__} declares no recurrent parameters "
+                         f"(Cell.recurrent_parameters), so it has no sensitivity to report")
+    if len({unit_slice.size for unit_slice in declared.values()}) != 1:
+        raise ValueError(f"{type(cell).__name__}.recurrent_parameters() declares slices of "
+                         f"different sizes: {declared}")
+    if num_probes is not None:
+        _checks.positive_int("num_probes", num_probes)
+    xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
+    steps, batch = xs_TxBxI.shape[:2]
+    lengths = jnp.full((batch,), steps, jnp.int32) if lengths is None else lengths
+    key = jax.random.key(0) if key is None else key
+    squares = _sensitivity_squares(cell, params, xs_TxBxI, carry, lengths, key, num_probes)
+    by_parameter = {label: jnp.sqrt(value) for label, value in squares.items()}
+    total = jnp.sqrt(sum(squares.values()))
+    if cell.has_retention_gate:
+        retention = gate_timescales(cell, params, xs, carry, lengths).mean_retention
+    else:
+        retention = _self_coupling(cell, params, xs_TxBxI, carry, lengths)
+    units = next(iter(declared.values())).size
+    if retention.shape != (units,):
+        raise ValueError(f"{type(cell).__name__} declares {units} units but its retention "
+                         f"has shape {retention.shape}")
+    return ParameterSensitivity(sensitivity=total, by_parameter=by_parameter,
+                                timescale=1.0 / (1.0 - retention))
+
+
+def _unit_squares(gradient, unit_slice) -> jax.Array:
+    """Per unit, the summed squares of its entries of one parameter's gradient, `[U]`."""
+    block = jax.lax.slice_in_dim(gradient, unit_slice.start, unit_slice.start + unit_slice.size,
+                                 axis=unit_slice.axis)
+    block = jnp.moveaxis(block, unit_slice.axis, 0)
+    return jnp.sum(jnp.square(jnp.abs(block)).reshape(unit_slice.size, -1), -1)
+
+
+@functools.partial(jax.jit, static_argnames=("cell", "num_probes"))
+def _sensitivity_squares(cell, params, xs_TxBxI, carry, lengths, key, num_probes):
+    """`{label: [U]}`: the mean over examples of ||ds_{T'}/d theta_u||_F^2."""
+    declared = cell.recurrent_parameters()
+    size = real_state_size(carry)
+    dtype = _to_real_vector(carry).dtype
+    if num_probes is None:
+        probes, scale = jnp.eye(size, dtype=dtype), 1.0
+    else:
+        probes, scale = jax.random.normal(key, (num_probes, size), dtype), 1.0 / num_probes
+
+    def one_example(x_TxI, carry_one, length):
+        def final_state(p):
+            _, final = cell.unroll_time_major(
+                p, x_TxI[:, None], jax.tree_util.tree_map(lambda c: c[None], carry_one),
+                length[None], reverse=False, unroll=1, remat=False, rng=None,
+                mode="sequential", gradient="autodiff")
+            return _to_real_vector(final)[0]
+
+        _, pullback = jax.vjp(final_state, params)
+
+        def squares(probe_S):
+            (gradient,) = pullback(probe_S)
+            return {label: _unit_squares(gradient[unit_slice.name], unit_slice)
+                    for label, unit_slice in declared.items()}
+
+        per_probe = jax.lax.map(squares, probes)
+        return {label: scale * jnp.sum(value, 0) for label, value in per_probe.items()}
+
+    per_example = jax.vmap(one_example, in_axes=(1, 0, 0))(xs_TxBxI, carry, lengths)
+    return {label: jnp.mean(value, 0) for label, value in per_example.items()}
+
+
+@functools.partial(jax.jit, static_argnames=("cell",))
+def _self_coupling(cell, params, xs_TxBxI, carry, lengths):
+    """Per unit, the mean over valid steps of |dh_{t,u} / dh_{t-1,u}|, `[H]`."""
+    steps, batch = xs_TxBxI.shape[:2]
+    units = carry.h.shape[-1]
+    projected = cell.project_inputs(params, xs_TxBxI)
+    basis = jnp.eye(units, dtype=carry.h.dtype)
+
+    def body(c, inputs):
+        projected_t, valid_B = inputs
+        new, jvp = jax.linearize(lambda s: cell.transition(params, s, projected_t), c)
+
+        def column(u):  # the tangent e_u in h (and zero in any other field)
+            tangent = jax.tree_util.tree_map(jnp.zeros_like, c)._replace(
+                h=jnp.broadcast_to(basis[u], c.h.shape))
+            return jvp(tangent).h[:, u]
+
+        diagonal_BxH = jax.vmap(column, out_axes=1)(jnp.arange(units))
+        new = jax.tree_util.tree_map(
+            lambda n, o: jnp.where(valid_B.reshape((-1,) + (1,) * (n.ndim - 1)), n, o), new, c)
+        return new, jnp.where(valid_B[:, None], jnp.abs(diagonal_BxH), 0.0)
+
+    valid_TxB = _valid_steps(lengths, steps, batch)
+    _, coupling_TxBxH = jax.lax.scan(body, carry, (projected, valid_TxB))
+    return jnp.sum(coupling_TxBxH, (0, 1)) / jnp.maximum(jnp.sum(valid_TxB), 1)

@@ -65,6 +65,20 @@ class LSTMCarry(NamedTuple):
     c: jax.Array
 
 
+class UnitSlice(NamedTuple):
+    """Where a cell's recurrent units sit in one of its parameter arrays.
+
+    Entry `start + u` along axis `axis` of `params[name]` belongs to unit u, for
+    u < `size`; the other entries along that axis are not declared (for example
+    the other gates of a fused kernel). See `Cell.recurrent_parameters`.
+    """
+
+    name: str
+    axis: int
+    start: int
+    size: int
+
+
 class Layer(abc.ABC):
     """Anything `rec.unroll` accepts: cells, `Bidirectional`, `Stack`."""
 
@@ -235,6 +249,17 @@ class Cell(Layer):
         """Whether the cell defines `retention` (a forget or update gate)."""
         return type(self).retention is not Cell.retention
 
+    def recurrent_parameters(self) -> dict[str, UnitSlice]:
+        """Each unit's own recurrent parameters: `{label: UnitSlice}`.
+
+        The parameters that set how much of its past a unit keeps (the row of
+        W_hh of an Elman unit, the forget-gate weights of an LSTM unit, the
+        diagonal lambda of the LRU), for `rec.analysis.parameter_sensitivity`.
+        Every slice has the same `size`, the number of units. The default is
+        empty: a cell that declares nothing has no sensitivity to report.
+        """
+        return {}
+
     def step(self, params: Params, carry: Carry, projected_x: jax.Array):
         """One recurrent step on an already projected input; `(carry, y)`."""
         carry = self.transition(params, carry, projected_x)
@@ -387,6 +412,13 @@ class KernelCell(Cell):
     #: `pointwise_vjp` take `axis=0` (arrays `[G*H, B]`, carry leaves `[H, B]`), its
     #: carry has a field `h`, and its readout is the default `y = h`.
     feature_major: ClassVar[bool] = False
+
+    def recurrent_parameters(self):
+        """Per unit, its column of every gate block of `w_hh` (`h @ w_hh`, so column u of
+        a block is row u of the math convention's W, the weights into unit u)."""
+        h = self.hidden_size
+        return {f"w_hh.{gate}": UnitSlice("w_hh", 1, index * h, h)
+                for index, gate in enumerate(self.gate_names)}
 
     def input_bias(self, params):
         """The bias added to the input product: `b_ih`, plus `b_hh` unless `recurrent_bias`."""

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import HiddenCarry, KernelCell
+from recurrent.base import HiddenCarry, KernelCell, UnitSlice
 from recurrent.registry import register_cell
 
 
@@ -86,6 +86,10 @@ class GRU(KernelCell):
         n = jnp.tanh(x_n + r * h_n)
         new = HiddenCarry(h=(1.0 - z) * n + z * carry.h)
         return new, jax.tree_util.Partial(_gru_pullback, r, z, n, h_n, carry.h)
+
+    def recurrent_parameters(self):
+        """The update-gate block of `w_hh`: per unit, the weights from h_{t-1} into z_t."""
+        return {"w_hh.z": UnitSlice("w_hh", 1, self.hidden_size, self.hidden_size)}
 
     def retention(self, params, carry, projected_x):
         """The update gate z_t: the fraction of h_{t-1} that h_t keeps."""

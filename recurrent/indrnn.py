@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import Cell, HiddenCarry
+from recurrent.base import Cell, HiddenCarry, UnitSlice
 from recurrent.registry import register_cell
 
 ACTIVATIONS = {"relu": jax.nn.relu, "tanh": jnp.tanh}
@@ -86,6 +86,10 @@ class IndRNN(Cell):
 
     def pointwise_transition(self, carry, projected_x, projected_carry):
         return HiddenCarry(h=ACTIVATIONS[self.activation](projected_x + projected_carry))
+
+    def recurrent_parameters(self):
+        """The element-wise recurrent weight u of each unit."""
+        return {"w_hh": UnitSlice("w_hh", 0, 0, self.hidden_size)}
 
     def recurrent_matrices(self, params):
         return {"h": jnp.diag(self._recurrent_weights(params))}

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import HiddenCarry, LinearCell
+from recurrent.base import HiddenCarry, LinearCell, UnitSlice
 from recurrent.registry import register_cell
 
 
@@ -119,6 +119,10 @@ class LRU(LinearCell):
     def retention(self, params, carry, projected_x):
         """|lambda|: the fraction of each unit's state magnitude a step keeps."""
         return jnp.broadcast_to(jnp.abs(self.eigenvalues(params)), projected_x[0].shape)
+
+    def recurrent_parameters(self):
+        """lambda's parametrisation: `nu_log` (its modulus) and `theta_log` (its phase)."""
+        return {name: UnitSlice(name, 0, 0, self.units) for name in ("nu_log", "theta_log")}
 
     def recurrent_matrices(self, params):
         return {"lambda": jnp.diag(self.eigenvalues(params))}

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import KernelCell, LSTMCarry, join_gates
+from recurrent.base import KernelCell, LSTMCarry, UnitSlice, join_gates
 from recurrent.registry import register_cell
 
 
@@ -107,6 +107,10 @@ class LSTM(KernelCell):
         tanh_c = jnp.tanh(c)
         new = LSTMCarry(h=o * tanh_c, c=c)
         return new, jax.tree_util.Partial(_PULLBACKS[axis], i, f, g, o, carry.c, tanh_c)
+
+    def recurrent_parameters(self):
+        """The forget-gate block of `w_hh`: per unit, the weights from h_{t-1} into f_t."""
+        return {"w_hh.f": UnitSlice("w_hh", 1, self.hidden_size, self.hidden_size)}
 
     def retention(self, params, carry, projected_x):
         """The forget gate f_t: the fraction of c_{t-1} that c_t keeps."""

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import HiddenCarry, LinearCell
+from recurrent.base import HiddenCarry, LinearCell, UnitSlice
 from recurrent.registry import register_cell
 
 
@@ -50,6 +50,20 @@ class InputGatedCell(LinearCell):
     def recurrent_matrices(self, params):
         return {}  # No recurrent weights: a_t comes from the input.
 
+    #: The gates whose input weights set the retention a_t.
+    retention_gates: ClassVar[tuple[str, ...]] = ()
+
+    def recurrent_parameters(self):
+        """No weights read h_{t-1}; a_t is set by the retention gates' input weights
+        and biases, so those are each unit's parameters of its memory."""
+        h = self.hidden_size
+        declared = {}
+        for gate in self.retention_gates:
+            start = self.gate_names.index(gate) * h
+            declared[f"w_ih.{gate}"] = UnitSlice("w_ih", 1, start, h)
+            declared[f"b_ih.{gate}"] = UnitSlice("b_ih", 0, start, h)
+        return declared
+
 
 @register_cell("mingru")
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +93,7 @@ class MinGRU(InputGatedCell):
     """
 
     gate_names: ClassVar[tuple[str, ...]] = ("z", "h")
+    retention_gates: ClassVar[tuple[str, ...]] = ("z",)
     hidden_size: int
     log_space: bool = False
     param_dtype: Any = "float32"

@@ -42,6 +42,7 @@ class MinLSTM(InputGatedCell):
     """
 
     gate_names: ClassVar[tuple[str, ...]] = ("f", "i", "h")
+    retention_gates: ClassVar[tuple[str, ...]] = ("f", "i")  # a_t = f / (f + i)
     hidden_size: int
     log_space: bool = False
     param_dtype: Any = "float32"
