@@ -8,8 +8,8 @@ import pytest
 
 import recurrent as rec
 
-B, T, I, H = 2, 30, 3, 4
-LENGTHS = jnp.array([30, 17])
+B, T, I, H = 2, 16, 3, 4
+LENGTHS = jnp.array([16, 9])
 XS = jax.random.normal(jax.random.key(1), (B, T, I))
 MARK = {j: rec.Newton(jacobian=j, fallback="mark") for j in ("full", "diagonal")}
 
@@ -19,7 +19,7 @@ def test_newton_trajectories_equal_the_sequential_scan(name):
     cell = rec.make_cell(name, hidden_size=H)
     params = cell.init(jax.random.key(0), I)
     carry = jax.tree_util.tree_map(lambda c: c + 0.3, cell.initial_carry((B,)))
-    for reverse in (False, True):
+    for reverse in (False, True) if name == "lstm" else (False,):  # One compile less each.
         expected = rec.unroll(cell, params, XS, carry, lengths=LENGTHS, reverse=reverse)
         for mode in MARK.values():  # "mark": an unconverged solve would be NaN, and fail here.
             got = rec.unroll(cell, params, XS, carry, lengths=LENGTHS, reverse=reverse,
