@@ -36,7 +36,8 @@ WALL_CLOCK = ("steps_per_sec", "wall_seconds", "compile_seconds", "train_seconds
 #: Relative tolerance when a reproduction runs on another commit, machine or software.
 OTHER_MACHINE_RTOL = 0.02
 #: A quoted number: the number, then the comment naming entry, metric and format.
-QUOTE = re.compile(r"([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)%?<!--result:([^:]+):(.+?):([^:>]*)-->")
+QUOTE = re.compile(r"([+-]?[0-9][0-9,]*(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)%?"
+                   r"<!--result:([^:]+):(.+?):([^:>]*)-->")
 
 
 def check_name(name: str, flag: str = "--record") -> str:

@@ -51,6 +51,9 @@ def test_quotes_parse_numbers_percentages_and_formats():
         ("400", "small", "points/lstm:chrono_t_max=32/gap16/median_steps_to_solve", ".0f")]
     assert registry.format_value(0.926, ".1%") == "92.6"
     assert registry.format_value(1800.0, ",.0f") == "1,800"
+    # Exponent notation, as the sweep tables print small values (aggregate's ".2e").
+    assert registry.quoted_numbers("± 5.91e-05<!--result:c:summary/x/std:.2e-->") == [
+        ("5.91e-05", "c", "summary/x/std", ".2e")]
 
 
 def test_metrics_leave_out_wall_clock_and_flatten_nesting():
