@@ -14,6 +14,12 @@ XS = jax.random.normal(jax.random.key(1), (B, T, I))
 MARK = {j: rec.Newton(jacobian=j, fallback="mark") for j in ("full", "diagonal")}
 
 
+def assert_trees_close(got, expected):
+    for a, e in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(expected),
+                    strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("name", ["rnn", "lstm", "gru", "indrnn"])
 def test_newton_trajectories_equal_the_sequential_scan(name):
     cell = rec.make_cell(name, hidden_size=H)
@@ -22,11 +28,8 @@ def test_newton_trajectories_equal_the_sequential_scan(name):
     for reverse in (False, True) if name == "lstm" else (False,):  # One compile less each.
         expected = rec.unroll(cell, params, XS, carry, lengths=LENGTHS, reverse=reverse)
         for mode in MARK.values():  # "mark": an unconverged solve would be NaN, and fail here.
-            got = rec.unroll(cell, params, XS, carry, lengths=LENGTHS, reverse=reverse,
-                             mode=mode)
-            for a, e in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(expected),
-                            strict=True):
-                np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+            assert_trees_close(rec.unroll(cell, params, XS, carry, lengths=LENGTHS,
+                                          reverse=reverse, mode=mode), expected)
 
 
 def test_newton_gradients_equal_autodiff_of_the_scan():
@@ -40,9 +43,7 @@ def test_newton_gradients_equal_autodiff_of_the_scan():
 
     expected = jax.grad(loss, argnums=(0, 1))(params, XS, gradient="autodiff")
     got = jax.grad(lambda p, x: loss(p, x, mode=MARK["diagonal"]), argnums=(0, 1))(params, XS)
-    for a, e in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(expected),
-                    strict=True):
-        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+    assert_trees_close(got, expected)
 
 
 def test_an_unconverged_solve_falls_back_to_the_exact_scan_or_is_marked():
