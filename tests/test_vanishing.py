@@ -9,11 +9,13 @@ import time
 import numpy as np
 import pytest
 
-from experiments import plots, provenance, runner, vanishing
+from experiments import models, plots, provenance, runner, train, vanishing
 from experiments.configs import vanishing as vanishing_config
 from experiments.errors import NonFiniteLossError
+from experiments.training import optimizers
+from experiments.training import steps as steps_lib
+from experiments.vanishing import dynamics, points, progress, report
 from experiments.vanishing import plots as study_plots
-from experiments.vanishing import progress, report
 from experiments.vanishing import workers as study_workers
 from recurrent import analysis
 
@@ -222,9 +224,66 @@ def test_study_writes_arrays_results_report_and_plots(study_run):
     assert entry["commit"] == where["commit"] and entry["software"] == where["software"]
     assert results["provenance"]["lstm/gap3"] == [entry]
     assert f"| {where['machine']} |" in report_text and "| rnn gap 3; lstm gap 3 |" in report_text
-    for name in study_plots.FIGURES:
+    for name in study_plots.FIGURES + dynamics.FIGURES:
         for ext in ("png", "pdf"):
             assert os.path.getsize(os.path.join(workdir, "plots", f"{name}.{ext}")) > 1000
+
+
+def test_the_study_measures_lyapunov_exponents_and_sensitivities(study_run):
+    """The exponents at step 0 are `rec.analysis.lyapunov_spectrum` of the initial cell on
+    the Jacobian examples; results.json and report.md set lambda_1 beside the decay rate."""
+    workdir, _ = study_run
+    p = load(workdir, "lstm_gap3.npz")
+    assert p["lyapunov"].shape == (2, 4, 8)  # seeds, measurements, exponents
+    assert p["sensitivity"].shape == p["unit_timescales"].shape == (2, 4, 8)  # ... units
+    assert (p["sensitivity"] > 0).all()
+    point = points.point_config(tiny_config(), "lstm", 3)
+    task, cell = train.build(point)
+    model = models.for_task(point.model, task, cell)
+    params = steps_lib.create_train_state(point, model, task, optimizers.build(point.train)[0],
+                                          1).params
+    batch = task.eval_batch(point.seed)
+    xs = params["embed"]["embedding"][batch.inputs[:2]]
+    expected = analysis.lyapunov_spectrum(cell, params["recurrent"]["cell"], xs,
+                                          num_exponents=8, lengths=batch.lengths[:2])
+    np.testing.assert_allclose(p["lyapunov"][1, 0], np.mean(expected, 0), rtol=1e-4, atol=1e-6)
+    with open(os.path.join(workdir, "results.json")) as f:
+        results = json.load(f)
+    row = results["cells"]["lstm"]
+    assert row["lyapunov_max_init"] == pytest.approx(float(np.mean(p["lyapunov"][:, 0, 0])))
+    assert row["lyapunov_max_init_decades"] == pytest.approx(row["lyapunov_max_init"]
+                                                             / np.log(10))
+    agreement = results["lyapunov_vs_decay"]
+    assert agreement["pairs"] == 4 and agreement["median_abs_difference"] >= 0
+    report_text = open(os.path.join(workdir, "report.md")).read()
+    assert (f"| lstm | {row['lyapunov_max_init_decades']:.3f} | {row['decay_rate_init']:.3f} |"
+            in report_text)
+
+
+def test_points_from_before_the_instruments_still_report(study_run, tmp_path):
+    """A study whose points predate the Lyapunov instruments (the full study's) reports
+    them as not measured and draws the other figures."""
+    workdir = str(tmp_path)
+    os.makedirs(os.path.join(workdir, "points"))
+    with open(os.path.join(study_run[0], "config.json")) as f, \
+            open(os.path.join(workdir, "config.json"), "w") as out:
+        out.write(f.read())
+    for name in ("rnn_gap3.npz", "lstm_gap3.npz"):
+        arrays = {k: v for k, v in load(study_run[0], name).items()
+                  if k not in progress.OPTIONAL}
+        np.savez(os.path.join(workdir, "points", name), **arrays)
+    summary = report.write_outputs(workdir)
+    assert "lyapunov_vs_decay" not in summary and "lyapunov_max_init" not in summary["cells"]["rnn"]
+    assert "Not measured: these points were trained before" in open(
+        os.path.join(workdir, "report.md")).read()
+    assert not os.path.exists(os.path.join(workdir, "plots", "lyapunov_spectrum.png"))
+
+
+def test_records_missing_before_a_resume_are_nan():
+    stacked = progress.stack_records([None, np.ones((2, 3)), np.ones((2, 2))])
+    assert stacked.shape == (3, 2, 3)
+    assert np.isnan(stacked[0]).all() and np.isnan(stacked[2, :, 2]).all()
+    assert (stacked[1] == 1).all() and progress.stack_records([None, None]) is None
 
 
 def test_plots_and_report_regenerate_from_the_arrays(study_run):
@@ -234,7 +293,8 @@ def test_plots_and_report_regenerate_from_the_arrays(study_run):
         os.remove(os.path.join(workdir, "plots", name))
     os.remove(os.path.join(workdir, "report.md"))
     plots.main(["plots", workdir])
-    assert len(os.listdir(os.path.join(workdir, "plots"))) == 2 * len(study_plots.FIGURES)
+    drawn = len(study_plots.FIGURES) + len(dynamics.FIGURES)
+    assert len(os.listdir(os.path.join(workdir, "plots"))) == 2 * drawn
     assert open(os.path.join(workdir, "report.md")).read() == before
 
 

@@ -66,6 +66,11 @@ def get_config(variant: str = "full"):
     config.analysis.examples = 64  # Held-out examples whose gradient norms are averaged.
     config.analysis.jacobian_examples = 4  # Of those, examples for Jacobian-product norms.
     config.analysis.power_iterations = 10  # Block power iterations for spectral norms.
+    # Leading Lyapunov exponents of each cell driven by the held-out inputs, measured at
+    # every measured step on the Jacobian examples (0: not measured; at most the carry size).
+    config.analysis.lyapunov_exponents = 8
+    # Random probes of ||ds_T / d theta_unit|| per unit (the curse of memory; 0: not measured).
+    config.analysis.sensitivity_probes = 8
     config.analysis.horizon_threshold = 1e-2  # Gradient horizon: ratio to the answer's gradient.
     config.analysis.solved_accuracy = 0.9  # A seed has solved a gap at this eval accuracy.
 

@@ -7,6 +7,12 @@ At a measured step, each seed is measured on the same held-out examples:
   jac_spectral   ||ds_answer/ds_t||_2   (Jacobian products, by lag)
   jac_frobenius  ||ds_answer/ds_t||_F
   timescales     1 / (1 - mean retention) per unit (gated cells; NaN otherwise)
+  lyapunov       the leading `analysis.lyapunov_exponents` Lyapunov exponents (natural
+                 log per step) of the cell driven by the held-out inputs, mean over the
+                 Jacobian examples (`rec.analysis.lyapunov_spectrum`)
+  sensitivity    per recurrent unit, ||ds_T / d theta_unit|| (the curse of memory,
+  unit_timescales  `rec.analysis.parameter_sensitivity`, `analysis.sensitivity_probes`
+                 random probes) and the unit's timescale, on the Jacobian examples
   singular_values, eigenvalues   of each gate's recurrent matrix
 
 The by-lag arrays are `[seeds, lags]` with lags 0..T-1 (NaN past a sequence's start).
@@ -38,8 +44,10 @@ def answer_loss_fn(params, batch: Batch):
     return loss_fn
 
 
-def measure(params, batch: Batch, *, cell, jacobian_examples: int, power_iterations: int):
-    """Gradient and Jacobian-product norms by lag, and gate timescales, for one seed."""
+def measure(params, batch: Batch, *, cell, jacobian_examples: int, power_iterations: int,
+            lyapunov_exponents: int = 0, sensitivity_probes: int = 0):
+    """Gradient and Jacobian-product norms by lag, gate timescales and, when asked for,
+    Lyapunov exponents and parameter sensitivities, for one seed."""
     xs = params["embed"]["embedding"][batch.inputs]
     cell_params = params["recurrent"]["cell"]
     answer = batch.lengths - 1
@@ -53,7 +61,18 @@ def measure(params, batch: Batch, *, cell, jacobian_examples: int, power_iterati
     timescales = (rec.analysis.gate_timescales(cell, cell_params, xs,
                                                lengths=batch.lengths).timescale
                   if cell.has_retention_gate else jnp.full(cell.hidden_size, jnp.nan))
-    return {
+    measured = {}
+    if lyapunov_exponents:
+        exponents = rec.analysis.lyapunov_spectrum(cell, cell_params, xs[:n],
+                                                   num_exponents=lyapunov_exponents,
+                                                   lengths=batch.lengths[:n])
+        measured["lyapunov"] = jnp.mean(exponents, 0)
+    if sensitivity_probes:
+        sensitivity = rec.analysis.parameter_sensitivity(
+            cell, cell_params, xs[:n], lengths=batch.lengths[:n], num_probes=sensitivity_probes)
+        measured.update(sensitivity=sensitivity.sensitivity,
+                        unit_timescales=sensitivity.timescale)
+    return measured | {
         "grad_norms": jnp.nanmean(norms, 0),
         "jac_spectral": jnp.nanmean(rec.analysis.by_lag(jacobians.spectral, answer[:n],
                                                         max_lag), 0),
@@ -63,14 +82,18 @@ def measure(params, batch: Batch, *, cell, jacobian_examples: int, power_iterati
     }
 
 
-@functools.partial(jax.jit, static_argnames=("cell", "jacobian_examples", "power_iterations"))
-def measure_seeds(params, batch: Batch, *, cell, jacobian_examples: int, power_iterations: int):
+@functools.partial(jax.jit, static_argnames=("cell", "jacobian_examples", "power_iterations",
+                                             "lyapunov_exponents", "sensitivity_probes"))
+def measure_seeds(params, batch: Batch, *, cell, jacobian_examples: int, power_iterations: int,
+                  lyapunov_exponents: int = 0, sensitivity_probes: int = 0):
     """`measure` for every seed (leading axis of `params`) in one program.
 
     Module-level, with the cell static, so points of the same shape share one
     compilation."""
-    return jax.vmap(lambda p: measure(p, batch, cell=cell, jacobian_examples=jacobian_examples,
-                                      power_iterations=power_iterations))(params)
+    return jax.vmap(lambda p: measure(
+        p, batch, cell=cell, jacobian_examples=jacobian_examples,
+        power_iterations=power_iterations, lyapunov_exponents=lyapunov_exponents,
+        sensitivity_probes=sensitivity_probes))(params)
 
 
 def spectra(cell, cell_params_seeds) -> dict[str, np.ndarray]:

@@ -15,6 +15,9 @@ Each figure is written as PNG and PDF into WORKDIR/plots/:
   jacobian_norms          spectral and Frobenius norms of ds_answer/ds_t against lag
   spectrum                singular values and eigenvalues of the recurrent matrices,
                           at initialisation and at the last measurement
+
+and, where the points measured them, `dynamics.FIGURES` (the Lyapunov spectrum and the
+curse of memory).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 
 from experiments import plotting
 from experiments.plotting import plt
+from experiments.vanishing import dynamics
 
 FIGURES = ("steps_to_solve", "key_gradient_vs_steps", "key_gradient_training",
            "gradient_norms", "gradient_heatmap", "accuracy_vs_gap", "jacobian_norms",
@@ -264,4 +268,8 @@ def plot_study(workdir: str, points, config: dict, rho: float | None = None) -> 
     plot_gradient_heatmap(points, cells, gap, plot_dir)
     plot_jacobian_norms(points, cells, gap, plot_dir)
     plot_spectrum(points, cells, gap, plot_dir)
-    return list(FIGURES)
+    drawn = [name for name, draw in (("lyapunov_spectrum", dynamics.plot_lyapunov_spectrum),
+                                     ("sensitivity_vs_timescale",
+                                      dynamics.plot_sensitivity_vs_timescale))
+             if draw(points, cells, gap, plot_dir)]
+    return list(FIGURES) + drawn

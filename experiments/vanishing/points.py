@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
+import recurrent as rec
 from experiments import models, train
 from experiments.tasks import Batch
 from experiments.training import optimizers
@@ -47,6 +48,13 @@ def padded_length(config) -> int | None:
         return None
     task, _ = train.build(point_config(config, config.study.cells[0], max(config.study.gaps)))
     return task.max_length
+
+
+def lyapunov_exponents(point, cell) -> int:
+    """How many exponents a point measures: `analysis.lyapunov_exponents`, at most the
+    carry's real size S (all of them for a small cell)."""
+    size = rec.analysis.real_state_size(cell.initial_carry((1,)))
+    return min(point.analysis.lyapunov_exponents, size)
 
 
 def pad_time(batch: Batch, length: int | None) -> Batch:
@@ -102,7 +110,9 @@ class Programs:
         self.measure = measure.measure_seeds.lower(
             template.params, analysis_batch, cell=cell,
             jacobian_examples=point.analysis.jacobian_examples,
-            power_iterations=point.analysis.power_iterations).compile()
+            power_iterations=point.analysis.power_iterations,
+            lyapunov_exponents=lyapunov_exponents(point, cell),
+            sensitivity_probes=point.analysis.sensitivity_probes).compile()
         self.compile_seconds = time.perf_counter() - started
 
 

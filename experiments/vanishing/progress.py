@@ -11,8 +11,29 @@ from absl import logging
 from experiments import workdir as workdir_lib
 from experiments.vanishing import measure
 
-# Recorded at every measured step: by-lag norms, timescales, spectra, accuracy.
-RECORDED = (*measure.BY_LAG, "timescales", "singular_values", "eigenvalues", "eval_accuracy")
+# Recorded at every measured step: by-lag norms, timescales, spectra, accuracy, and the
+# dynamical instruments where the config asks for them (OPTIONAL: absent from a point
+# trained before they existed, NaN at the measurements taken before a resume added them).
+OPTIONAL = ("lyapunov", "sensitivity", "unit_timescales")
+RECORDED = (*measure.BY_LAG, "timescales", "singular_values", "eigenvalues", "eval_accuracy",
+            *OPTIONAL)
+
+
+def stack_records(values: list) -> np.ndarray | None:
+    """One record's measurements `[measurements, seeds, ...]`; None where it was never
+    measured, NaN for the measurements without it (or with fewer entries: a smaller
+    `analysis.lyapunov_exponents` before a resume)."""
+    present = [np.asarray(v) for v in values if v is not None]
+    if not present:
+        return None
+    shape = tuple(max(sizes) for sizes in zip(*(v.shape for v in present), strict=True))
+    dtype = np.result_type(*present, np.float32)
+    out = np.full((len(values),) + shape, np.nan, dtype)
+    for i, v in enumerate(values):
+        if v is not None:
+            v = np.asarray(v)
+            out[(i,) + tuple(slice(0, n) for n in v.shape)] = v
+    return out
 
 
 class Progress:
@@ -36,7 +57,8 @@ class Progress:
         self.window_losses = []
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        arrays = {f"records/{k}": np.asarray(v) for k, v in self.records.items()}
+        arrays = {f"records/{k}": stack_records(v) for k, v in self.records.items()
+                  if stack_records(v) is not None}
         arrays.update({f"solve/{k}": v for k, v in self.solve.items()})
         arrays.update(step=np.asarray(self.step), measured_steps=np.asarray(self.measured_steps),
                       eval_steps=np.asarray(self.eval_steps),
@@ -54,7 +76,9 @@ class Progress:
         progress = cls(seeds, budget)
         progress.step = int(arrays["step"])
         for key in RECORDED:
-            progress.records[key] = list(arrays[f"records/{key}"])
+            saved = arrays.get(f"records/{key}")
+            progress.records[key] = ([None] * len(arrays["measured_steps"]) if saved is None
+                                     else list(saved))
         progress.solve = {k: arrays[f"solve/{k}"] for k in measure.BY_LAG}
         progress.measured_steps = [int(s) for s in arrays["measured_steps"]]
         progress.eval_steps = [int(s) for s in arrays["eval_steps"]]

@@ -12,13 +12,13 @@ import json
 import os
 
 import numpy as np
-import scipy.stats
 
 import recurrent as rec
 from experiments import models
 from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError
-from experiments.vanishing import plots
+from experiments.vanishing import dynamics, plots
+from experiments.vanishing.statistics import median_steps, spearman
 
 TIMING = ("compile_seconds", "train_seconds")  # Wall-clock: they differ between runs.
 #: Arrays that say how and where a point ran, not what it computed.
@@ -41,31 +41,6 @@ def load_points(workdir: str) -> dict[tuple[str, int], dict[str, np.ndarray]]:
                 with np.load(path) as data:
                     points[(cell, gap)] = dict(data)
     return points
-
-
-def median_steps(steps: np.ndarray, solved: np.ndarray) -> tuple[float, bool]:
-    """The median of steps to solve, with censored seeds counted as beyond the budget.
-
-    Returns `(median, censored)`: censored when the median seed did not solve (then
-    `median` is the budget, a lower bound)."""
-    order = np.lexsort((steps, ~solved))  # Solved seeds by step, then the censored ones.
-    ranked_steps, ranked_solved = steps[order], solved[order]
-    n = len(steps)
-    middle = [(n - 1) // 2, n // 2]
-    if not ranked_solved[middle].all():
-        return float(ranked_steps[middle[-1]]), True
-    return float(np.mean(ranked_steps[middle])), False
-
-
-def spearman(x, y) -> float | None:
-    """Spearman's rank correlation (ties averaged), or None for fewer than 3 points
-    or a constant variable."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    keep = np.isfinite(x) & np.isfinite(y)
-    x, y = x[keep], y[keep]
-    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return None
-    return float(scipy.stats.spearmanr(x, y).statistic)
 
 
 def _logs(values) -> list[float | None]:
@@ -119,6 +94,7 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "decay_rate_init": float(np.mean(decay[:, 0])),
             "decay_rate_trained": float(np.mean(decay[:, -1])),
             "chance": float(p["chance"]),
+            **dynamics.point_summary(p),
         }
         timing[f"{cell}/gap{gap}"] = {k: float(p[k]) for k in TIMING if k in p}
         # None: a process that trained the point but recorded nothing (an older commit).
@@ -136,6 +112,7 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "decay_rate_init": longest["decay_rate_init"],
             "decay_rate_trained": longest["decay_rate_trained"],
             "measured_at_gap": longest["gap"],
+            **{k: v for k, v in longest.items() if k.startswith("lyapunov_")},
         }
     x = [m[3] for m in markers]
     y = [m[4] for m in markers]
@@ -149,7 +126,9 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
         "per_gap": {str(g): spearman([m[3] for m in markers if m[1] == g],
                                      [m[4] for m in markers if m[1] == g]) for g in gaps},
     }
+    lyapunov = dynamics.agreement(per_point)
     return {"points": per_point, "cells": per_cell, "key_gradient_vs_steps": correlation,
+            **({} if lyapunov is None else {"lyapunov_vs_decay": lyapunov}),
             "timing": timing, "provenance": where, "horizon_threshold": threshold,
             "solved_accuracy": solved_accuracy}
 
@@ -213,6 +192,7 @@ def report(summary: dict, command: str) -> str:
         solved = "none" if r["largest_gap_solved"] is None else str(r["largest_gap_solved"])
         lines.append(f"| {cell} | {solved} | {r['horizon_init']:.0f} | {r['horizon_trained']:.0f} "
                      f"| {r['decay_rate_init']:.3f} | {r['decay_rate_trained']:.3f} |")
+    lines += dynamics.report_lines(summary)
     lines += ["", "## Per point", "",
               "| cell | gap | steps to solve per seed | stopped at | final accuracy (mean, "
               "min-max) | key gradient init (mean) | key gradient at stop (mean) "

@@ -61,6 +61,8 @@ def validate(config) -> None:
         raise ConfigError(f"analysis.examples ({analysis.examples}) must not exceed "
                           f"task.eval_size ({config.task.eval_size})")
     validation.integer("analysis.power_iterations", analysis.power_iterations)
+    validation.integer("analysis.lyapunov_exponents", analysis.lyapunov_exponents, minimum=0)
+    validation.integer("analysis.sensitivity_probes", analysis.sensitivity_probes, minimum=0)
     validation.number("analysis.horizon_threshold", analysis.horizon_threshold, strict=True,
                       maximum=1.0)
     validation.number("analysis.solved_accuracy", analysis.solved_accuracy, maximum=1.0 + 1e-9)

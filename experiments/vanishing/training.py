@@ -132,7 +132,7 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
                                                                  ["cell"])))
             measured["eval_accuracy"] = accuracy
             for key in progress_lib.RECORDED:
-                progress.records[key].append(measured[key])
+                progress.records[key].append(measured.get(key))
             progress.measured_steps.append(step)
 
     def evaluate_and_record(state, step, losses):
@@ -200,7 +200,8 @@ def train_point(config, cell_name: str, gap: int, seeds: list[int],
             checkpoints.close()
     progress.train_seconds = time.perf_counter() - started
     # Stack to [seeds, measurements, ...] and [seeds, evaluations].
-    arrays = {k: np.swapaxes(np.asarray(v), 0, 1) for k, v in progress.records.items()}
+    stacked = {k: progress_lib.stack_records(v) for k, v in progress.records.items()}
+    arrays = {k: np.swapaxes(v, 0, 1) for k, v in stacked.items() if v is not None}
     arrays.update({f"solve_{k}": v for k, v in progress.solve.items()})
     arrays.update(
         measured_steps=np.asarray(progress.measured_steps),

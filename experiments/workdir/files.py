@@ -13,8 +13,10 @@ import ml_collections
 from experiments.errors import ConfigError, WriteError
 
 # Config keys that may change between the sessions of one run: the budget may grow, and how
-# many workers a study uses, or when it kills a stalled one, changes no result.
-RESUMABLE_KEYS = frozenset({"train.steps", "study.workers", "study.stall_seconds"})
+# many workers a study uses, or when it kills a stalled one, changes no result; the
+# study's dynamical instruments only measure (a run that predates them lacks the keys).
+RESUMABLE_KEYS = frozenset({"train.steps", "study.workers", "study.stall_seconds",
+                            "analysis.lyapunov_exponents", "analysis.sensitivity_probes"})
 
 
 def check_usable(workdir: str) -> None:

@@ -1,0 +1,146 @@
+"""The study's dynamical view: Lyapunov exponents and the curse of memory, per point.
+
+The decay rate of ||dL/ds_(T-k)|| with the lag k and the largest Lyapunov exponent
+lambda_1 of the driven map are one quantity seen two ways: the gradient at lag k is the
+answer's gradient pulled back through k step Jacobians, whose product grows at the rate
+lambda_1 for a generic direction. `summarize` sets them side by side, in decades per
+step (lambda_1 / ln 10), and says how closely they agree; the figures:
+
+  lyapunov_spectrum         the leading exponents of each cell at initialisation and at
+                            the last measurement (largest gap, mean over seeds)
+  sensitivity_vs_timescale  per unit, ||ds_T / d theta_unit|| against its timescale,
+                            log-log, one panel per cell: the curse of memory is a steep
+                            rise of the sensitivity with the timescale
+
+Points trained before the instruments existed have no `lyapunov` array: they are left
+out, and the report says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from experiments import plotting
+from experiments.plotting import plt
+from experiments.vanishing.statistics import spearman
+
+FIGURES = ("lyapunov_spectrum", "sensitivity_vs_timescale")
+
+
+def _decades(value) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value) / math.log(10)
+
+
+def _top_exponent(point, index: int) -> float | None:
+    """Mean over seeds of the largest exponent at measurement `index` (ln per step)."""
+    top = point["lyapunov"][:, index, 0]
+    top = top[np.isfinite(top)]
+    return float(np.mean(top)) if len(top) else None
+
+
+def point_summary(point) -> dict:
+    """The largest exponent at init and trained, in ln/step and decades/step; {} when
+    the point was not measured."""
+    if "lyapunov" not in point:
+        return {}
+    init, trained = _top_exponent(point, 0), _top_exponent(point, -1)
+    return {"lyapunov_max_init": init, "lyapunov_max_trained": trained,
+            "lyapunov_max_init_decades": _decades(init),
+            "lyapunov_max_trained_decades": _decades(trained)}
+
+
+def agreement(per_point: dict) -> dict | None:
+    """How closely lambda_1 / ln 10 and the gradient decay rate agree over every measured
+    (point, init or trained) pair: the median absolute difference in decades per step,
+    and Spearman's rank correlation. None if no point measured exponents."""
+    pairs = []
+    for row in per_point.values():
+        for when in ("init", "trained"):
+            exponent, decay = row.get(f"lyapunov_max_{when}_decades"), row[f"decay_rate_{when}"]
+            if exponent is not None and decay is not None and np.isfinite(decay):
+                pairs.append((exponent, decay))
+    if not pairs:
+        return None
+    exponents, decays = np.array(pairs).T
+    return {"pairs": len(pairs),
+            "median_abs_difference": float(np.median(np.abs(exponents - decays))),
+            "spearman": spearman(exponents.tolist(), decays.tolist())}
+
+
+def report_lines(summary: dict) -> list[str]:
+    """The report's section on the exponents, beside the decay rates."""
+    lines = ["", "## Largest Lyapunov exponent and gradient decay rate (largest gap)", "",
+             "lambda_1: the largest Lyapunov exponent of the cell driven by the held-out "
+             "inputs (`rec.analysis.lyapunov_spectrum`, mean over seeds and Jacobian "
+             "examples), in decades per step (lambda_1 / ln 10) so that it reads beside the "
+             "decay rate of the gradient, the same quantity seen two ways.", ""]
+    rows = [(cell, r) for cell, r in summary["cells"].items()
+            if r.get("lyapunov_max_init_decades") is not None]
+    if not rows:
+        return lines + ["Not measured: these points were trained before the study measured "
+                        "Lyapunov exponents (`analysis.lyapunov_exponents`)."]
+    lines += ["| cell | lambda_1 at init | decay rate at init | lambda_1 trained "
+              "| decay rate trained |", "|---|---|---|---|---|"]
+    for cell, r in rows:
+        lines.append(f"| {cell} | {r['lyapunov_max_init_decades']:.3f} "
+                     f"| {r['decay_rate_init']:.3f} | {_format(r['lyapunov_max_trained_decades'])} "
+                     f"| {r['decay_rate_trained']:.3f} |")
+    a = summary["lyapunov_vs_decay"]
+    rho = "n/a" if a["spearman"] is None else f"{a['spearman']:+.2f}"
+    lines += ["", f"Over all {a['pairs']} (point, init or trained) pairs, lambda_1 / ln 10 and "
+              f"the decay rate differ by a median of {a['median_abs_difference']:.3f} decades "
+              f"per step; Spearman rank correlation {rho}."]
+    return lines
+
+
+def _format(value) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def plot_lyapunov_spectrum(points, cells, gap, plot_dir) -> bool:
+    measured = [c for c in cells if "lyapunov" in points[(c, gap)]]
+    if not measured:
+        return False
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for cell in measured:
+        spectrum = points[(cell, gap)]["lyapunov"]  # [seeds, measurements, K]
+        index = np.arange(1, spectrum.shape[-1] + 1)
+        color = plotting.color(cells, cell)
+        plotting.band(ax, index, spectrum[:, 0], color, f"{cell}, init", "--")
+        plotting.band(ax, index, spectrum[:, -1], color, f"{cell}, trained", "o-")
+    ax.axhline(0.0, color="k", linewidth=0.8)
+    ax.set_xlabel("exponent index i")
+    ax.set_ylabel("lambda_i (ln per step)")
+    ax.set_title(f"Lyapunov spectrum of the driven cell, gap {gap} (band: seeds)")
+    ax.legend(fontsize=7, ncol=2)
+    plotting.save(fig, plot_dir, "lyapunov_spectrum")
+    return True
+
+
+def plot_sensitivity_vs_timescale(points, cells, gap, plot_dir) -> bool:
+    measured = [c for c in cells if "sensitivity" in points[(c, gap)]]
+    if not measured:
+        return False
+    fig, axes = plt.subplots(1, len(measured), figsize=(3.6 * len(measured), 3.6),
+                             squeeze=False)
+    for ax, cell in zip(axes[0], measured, strict=True):
+        p = points[(cell, gap)]
+        for index, marker, label in ((0, "x", "init"), (-1, "o", "trained")):
+            timescale = p["unit_timescales"][:, index].ravel()
+            sensitivity = p["sensitivity"][:, index].ravel()
+            # A growing unit (retention > 1) has a negative timescale: no place on a log axis.
+            ok = (timescale > 0) & (sensitivity > 0) & np.isfinite(timescale * sensitivity)
+            ax.scatter(timescale[ok], sensitivity[ok], s=10, marker=marker, alpha=0.6,
+                       color=plotting.color(cells, cell) if index else "k",
+                       label=f"{label} ({ok.sum()} of {ok.size} units)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("unit timescale 1 / (1 - retention)")
+        ax.set_title(cell)
+        ax.legend(fontsize=7)
+    axes[0, 0].set_ylabel("||ds_T / d theta_unit||")
+    fig.suptitle(f"Curse of memory: sensitivity against timescale, gap {gap}, all seeds")
+    plotting.save(fig, plot_dir, "sensitivity_vs_timescale")
+    return True
