@@ -49,11 +49,12 @@ performance: $(RUN_STAMP)
 reproduce: $(RUN_STAMP)
 	$(PY) -m experiments.reproduce --all
 
-# One pytest worker per core, whole files per worker, so a file's shared fixtures run once.
+# One pytest worker per core, whole files per worker, so a file's shared fixtures run once,
+# the longest files first (tests/conftest.py).
 # JAX compiles dominate the suite; tests/conftest.py makes them cheaper.
 test: $(TEST_STAMP)
 	$(RUFF) recurrent experiments tests launch.py
-	$(PY) -m pytest -q -n auto --dist loadfile
+	$(PY) -m pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 lint: $(TEST_STAMP)
 	$(RUFF) recurrent experiments tests launch.py
