@@ -14,6 +14,7 @@ def test_benchmark_writes_tables(tmp_path):
     config.cells, config.shapes, config.repeats = ("lstm", "indrnn"), ("2,5,3,4",), 2
     config.peers = ("flax", "cudnn")  # torch is an optional extra; no GPU here.
     config.state_grads_cells = config.profile_cells = ("lstm",)
+    config.lyapunov_exponents, config.sensitivity_probes = 3, 2
     config.scan_cells, config.scan_lengths, config.scan_batch = ("mingru",), (16,), 2
     config.scan_width, config.scan_repeats = 4, 2
     config.study_step_gap = 0  # Timed in its own test below.
@@ -38,12 +39,17 @@ def test_benchmark_writes_tables(tmp_path):
         fused["train_s"] / results["rows"][0]["train_s"])
     speedup = results["speedups"][0]["train_speedup"]["flax.linen.RNN(OptimizedLSTMCell)"]
     assert speedup == pytest.approx(results["rows"][6]["train_s"] / fused["train_s"])
-    assert results["state_grads"][0]["ratio"] > 0
+    (instruments,) = results["state_grads"]
+    assert instruments["ratio"] > 0 and instruments["lyapunov_exponents"] == 3
+    for name in ("lyapunov", "sensitivity"):
+        assert instruments[f"{name}_ratio"] == pytest.approx(instruments[f"{name}_ms"]
+                                                             / instruments["train_ms"])
     with open(tmp_path / "benchmark.json") as f:
         assert json.load(f)["rows"] == results["rows"]
     table = open(tmp_path / "benchmark.md").read()
     assert "**lstm**, B=2, T=5, I=3, H=4" in table and "| mingru | 16 |" in table
     assert "feature-major" in table and "no cuDNN row" in table
+    assert "| lstm | 2,5,3,4 |" in table and "parameter_sensitivity, p |" in table
     assert "host memory: " in results["machine"]
     # The traced LSTM: the training step's forward and backward loops and the forward pass's
     # loop run T = 5 iterations, each with the step's product inside.
@@ -78,6 +84,8 @@ def test_floor_counts_the_faster_layout_of_each_chain():
     ("profile_cells", ("tcn",), "profile_cells: unknown cell 'tcn'"),
     ("shapes", (), "profile_cells traces at the first entry of shapes, but shapes is empty"),
     ("scan_cells", ("gru",), "scan_cells: 'gru' is not a registered cell with a parallel form"),
+    ("lyapunov_exponents", 1000, "lyapunov_exponents=1000 must not exceed the smallest H"),
+    ("sensitivity_probes", -1, "sensitivity_probes must be an integer >= 0"),
 ])
 def test_bad_benchmark_config(assert_refused, key, value, message):
     assert_refused(benchmark_config.get_config(), key, value, message)

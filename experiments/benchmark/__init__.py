@@ -19,8 +19,9 @@
    LSTM only); each entry says which cells it applies to.
 2. The floor (`floor.py`): the matrix products no implementation can avoid, timed
    alone in the same rounds; every time is also a multiple of it.
-3. `rec.analysis.state_grads` (dL/ds_t for every t) against a training step
-   (`state_grads.py`).
+3. The analysis instruments against a training step (`state_grads.py`):
+   `rec.analysis.state_grads` (dL/ds_t for every t), `lyapunov_spectrum` and
+   `parameter_sensitivity`.
 4. Sequential against parallel unrolling of the cells linear in the carry
    (`scan_modes.py`).
 5. Where the fused step's time goes (`config.profile_cells`): the training step
@@ -88,6 +89,13 @@ def validate(config) -> list[tuple[int, int, int, int]]:
     for variant in config.variants:
         validation.choice("variants[...]", variant, tuple(implementations.VARIANTS))
     validation.integer("study_step_gap", config.study_step_gap, minimum=0)
+    validation.integer("lyapunov_exponents", config.lyapunov_exponents, minimum=0)
+    if config.lyapunov_exponents and config.state_grads_cells:
+        smallest = min(shape[3] for shape in shapes)
+        if config.lyapunov_exponents > smallest:
+            raise ConfigError(f"lyapunov_exponents={config.lyapunov_exponents} must not exceed "
+                              f"the smallest H in shapes ({smallest})")
+    validation.integer("sensitivity_probes", config.sensitivity_probes, minimum=0)
     for peer in config.peers:
         validation.choice("peers[...]", peer, tuple(implementations.PEERS))
     for field in ("scan_batch", "scan_width", "scan_repeats"):
@@ -161,8 +169,11 @@ def _run(config, workdir: str, command: str | None, shapes) -> dict:
     grads_rows = []
     for name in config.state_grads_cells:
         for shape in shapes:
-            grads_rows.append(state_grads.measure(name, shape, config.seed, config.repeats))
-            print(f"{name:5s} {shape}: state_grads / train step {grads_rows[-1]['ratio']:.2f}")
+            grads_rows.append(state_grads.measure(
+                name, shape, config.seed, config.repeats, config.lyapunov_exponents,
+                config.sensitivity_probes))
+            print(f"{name:5s} {shape}: instruments / train step " + ", ".join(
+                f"{k[:-6]} {v:.2f}" for k, v in grads_rows[-1].items() if k.endswith("ratio")))
     scan_rows = []
     for name in config.scan_cells:
         for steps in config.scan_lengths:

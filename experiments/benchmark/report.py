@@ -69,12 +69,23 @@ def separate(rows, ratios) -> list[str]:
 
 
 def state_grads(rows) -> list[str]:
-    lines = ["`rec.analysis.state_grads` (dL/ds_t for every t, same loss) against the "
-             "fused training step:", "",
-             "| cell | B,T,I,H | train step (ms) | state_grads (ms) | ratio |",
-             "|---|---|---|---|---|"]
-    lines += [f"| {r['cell']} | {','.join(map(str, r['shape']))} | {r['train_ms']:.1f} "
-              f"| {r['state_grads_ms']:.1f} | {r['ratio']:.2f} |" for r in rows]
+    """The analysis instruments against the fused training step (times in ms, and in
+    training steps)."""
+    lines = ["The analysis instruments against the fused training step of the same cell and "
+             "shape (ms; in parentheses, in training steps): `rec.analysis.state_grads` "
+             "(dL/ds_t for every t, same loss), `lyapunov_spectrum` (k leading exponents) and "
+             "`parameter_sensitivity` (p random probes):", "",
+             "| cell | B,T,I,H | train step | state_grads | lyapunov_spectrum, k "
+             "| parameter_sensitivity, p |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        extra = [f"{r[f'{n}_ms']:.1f} ({r[f'{n}_ratio']:.2f}), {r[count]}"
+                 if f"{n}_ms" in r else "-"
+                 for n, count in (("lyapunov", "lyapunov_exponents"),
+                                  ("sensitivity", "sensitivity_probes"))]
+        lines.append(f"| {r['cell']} | {','.join(map(str, r['shape']))} | {r['train_ms']:.1f} "
+                     f"| {r['state_grads_ms']:.1f} ({r['ratio']:.2f}) | " + " | ".join(extra)
+                     + " |")
     return lines + [""]
 
 

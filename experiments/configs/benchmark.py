@@ -29,7 +29,12 @@ def get_config(variant: str = "full"):
     # Other implementations: flax.linen and flax.nnx cells, PyTorch; cudnn needs a GPU.
     config.peers = ("flax", "nnx", "torch", "cudnn")
     config.repeats = 20  # Timed runs per measurement (the median is reported).
-    config.state_grads_cells = ("rnn", "lstm", "gru")  # Cells whose state_grads cost is measured.
+    # Cells whose analysis instruments' cost is measured (at every shape) against a training
+    # step: state_grads, and lyapunov_spectrum / parameter_sensitivity with this many
+    # exponents / random probes (0 skips them).
+    config.state_grads_cells = ("rnn", "lstm", "gru")
+    config.lyapunov_exponents = 16
+    config.sensitivity_probes = 8
     # Sequential against parallel (associative_scan) unrolling of the linear cells.
     config.scan_cells = ("mingru", "minlstm", "lru")  # Cells with mode="parallel".
     config.scan_lengths = (1000, 4000, 16000)  # T.
