@@ -222,3 +222,18 @@ def test_rnn_timescale_is_the_self_coupling():
     xs = jnp.zeros((1, 5, I))  # h stays 0, so tanh' = 1 and dh_t/dh_{t-1} = u.
     result = analysis.parameter_sensitivity(cell, params, xs)
     np.testing.assert_allclose(result.timescale, 1 / (1 - np.array([0.5, 0.9, 0.99])), rtol=1e-5)
+
+
+def test_random_probes_estimate_the_exact_sensitivity():
+    """Hutchinson's estimator: E[(v . g)^2] = ||g||^2 for v ~ N(0, I), so 400 probes come
+    within a few percent of the exact norm (relative sd of the square about sqrt(2/400))."""
+    cell = rec.make_cell("lstm", hidden_size=3)
+    params = cell.init(jax.random.key(0), I)
+    xs = jax.random.normal(jax.random.key(9), (2, 6, I))
+    exact = analysis.parameter_sensitivity(cell, params, xs).sensitivity
+    estimates = [analysis.parameter_sensitivity(cell, params, xs, num_probes=400,
+                                                key=jax.random.key(seed)).sensitivity
+                 for seed in (1, 2)]
+    for estimate in estimates:
+        np.testing.assert_allclose(estimate, exact, rtol=0.15)
+    assert not np.allclose(*estimates, rtol=1e-4)  # Two keys: two different estimates.
