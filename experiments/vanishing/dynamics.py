@@ -52,21 +52,22 @@ def point_summary(point) -> dict:
 
 
 def agreement(per_point: dict) -> dict | None:
-    """How closely lambda_1 / ln 10 and the gradient decay rate agree over every measured
-    (point, init or trained) pair: the median absolute difference in decades per step,
-    and Spearman's rank correlation. None if no point measured exponents."""
-    pairs = []
-    for row in per_point.values():
-        for when in ("init", "trained"):
-            exponent, decay = row.get(f"lyapunov_max_{when}_decades"), row[f"decay_rate_{when}"]
-            if exponent is not None and decay is not None and np.isfinite(decay):
-                pairs.append((exponent, decay))
-    if not pairs:
-        return None
-    exponents, decays = np.array(pairs).T
-    return {"pairs": len(pairs),
-            "median_abs_difference": float(np.median(np.abs(exponents - decays))),
-            "spearman": spearman(exponents.tolist(), decays.tolist())}
+    """How closely lambda_1 / ln 10 and the gradient decay rate agree over the points, at
+    initialisation and after training apart: per `init` / `trained`, the number of
+    points, the median absolute difference in decades per step and Spearman's rank
+    correlation. None if no point measured exponents."""
+    result = {}
+    for when in ("init", "trained"):
+        pairs = [(row[f"lyapunov_max_{when}_decades"], row[f"decay_rate_{when}"])
+                 for row in per_point.values()
+                 if row.get(f"lyapunov_max_{when}_decades") is not None
+                 and np.isfinite(row[f"decay_rate_{when}"])]
+        if pairs:
+            exponents, decays = np.array(pairs).T
+            result[when] = {"pairs": len(pairs),
+                            "median_abs_difference": float(np.median(np.abs(exponents - decays))),
+                            "spearman": spearman(exponents.tolist(), decays.tolist())}
+    return result or None
 
 
 def report_lines(summary: dict) -> list[str]:
@@ -87,11 +88,14 @@ def report_lines(summary: dict) -> list[str]:
         lines.append(f"| {cell} | {r['lyapunov_max_init_decades']:.3f} "
                      f"| {r['decay_rate_init']:.3f} | {_format(r['lyapunov_max_trained_decades'])} "
                      f"| {r['decay_rate_trained']:.3f} |")
-    a = summary["lyapunov_vs_decay"]
-    rho = "n/a" if a["spearman"] is None else f"{a['spearman']:+.2f}"
-    lines += ["", f"Over all {a['pairs']} (point, init or trained) pairs, lambda_1 / ln 10 and "
-              f"the decay rate differ by a median of {a['median_abs_difference']:.3f} decades "
-              f"per step; Spearman rank correlation {rho}."]
+    lines.append("")
+    for when, text in (("init", "At initialisation"), ("trained", "At the last measurement")):
+        a = summary["lyapunov_vs_decay"].get(when)
+        if a is not None:
+            rho = "n/a" if a["spearman"] is None else f"{a['spearman']:+.2f}"
+            lines.append(f"- {text}, over {a['pairs']} points, lambda_1 / ln 10 and the decay "
+                         f"rate differ by a median of {a['median_abs_difference']:.3f} decades "
+                         f"per step (Spearman rank correlation {rho}).")
     return lines
 
 
