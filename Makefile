@@ -21,7 +21,9 @@ run: $(RUN_STAMP)
 	$(PY) launch.py --config=experiments/configs/vanishing.py:small --workdir=$(STUDY)
 	mkdir -p docs/images
 	cp $(STUDY)/plots/steps_to_solve.png $(STUDY)/plots/key_gradient_vs_steps.png \
-		$(STUDY)/plots/gradient_norms.png $(STUDY)/plots/accuracy_vs_gap.png docs/images/
+		$(STUDY)/plots/gradient_norms.png $(STUDY)/plots/accuracy_vs_gap.png \
+		$(STUDY)/plots/lyapunov_spectrum.png $(STUDY)/plots/sensitivity_vs_timescale.png \
+		docs/images/
 
 demo: $(RUN_STAMP)
 	$(PY) -m experiments.demo

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.ticker
 import numpy as np
 
 from experiments import plotting
@@ -141,10 +142,12 @@ def plot_sensitivity_vs_timescale(points, cells, gap, plot_dir) -> bool:
                        label=f"{label} ({ok.sum()} of {ok.size} units)")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # No crowded labels.
         ax.set_xlabel("unit timescale 1 / (1 - retention)")
         ax.set_title(cell)
         ax.legend(fontsize=7)
     axes[0, 0].set_ylabel("||ds_T / d theta_unit||")
-    fig.suptitle(f"Curse of memory: sensitivity against timescale, gap {gap}, all seeds")
+    fig.suptitle(f"Curse of memory: sensitivity against timescale, gap {gap}, all seeds",
+                 y=1.03)
     plotting.save(fig, plot_dir, "sensitivity_vs_timescale")
     return True
