@@ -48,9 +48,15 @@ def machine() -> str:
     return f"{name or platform.processor() or 'unknown CPU'} ({', '.join(details)})"
 
 
+#: Tracked paths whose changes cannot change a result: the documentation, and with it the
+#: registry (`docs/results/`), which every `--record` rewrites: a second recording from
+#: the same checkout is not "dirty" because of the first.
+NOT_CODE = ("docs",)
+
+
 def commit() -> str:
     """The git commit of the checkout this package runs from, with "+dirty" when tracked
-    files differ from it; "unknown" outside a git checkout."""
+    files outside `NOT_CODE` differ from it; "unknown" outside a git checkout."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
     def git(*args):
@@ -59,7 +65,8 @@ def commit() -> str:
 
     try:
         head = git("rev-parse", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                    *(f":(exclude){path}" for path in NOT_CODE))
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")

@@ -1,6 +1,7 @@
 """Where a result was computed: commit, machine, software."""
 
 import re
+import subprocess
 
 from experiments import provenance
 
@@ -21,3 +22,20 @@ def test_a_missing_distribution_is_reported_not_raised(monkeypatch):
 def test_outside_a_git_checkout_the_commit_is_unknown(monkeypatch, tmp_path):
     monkeypatch.setattr(provenance, "__file__", str(tmp_path / "pkg" / "provenance.py"))
     assert provenance.commit() == "unknown"
+
+
+def test_a_changed_doc_or_registry_entry_is_not_a_dirty_checkout(monkeypatch, tmp_path):
+    """Recording one entry rewrites docs/results/: the next recording from the same
+    checkout must still name a clean commit; a changed source file makes it dirty."""
+    repo = tmp_path / "repo"
+    for path in ("experiments/provenance.py", "docs/results/entry.json"):
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text("{}\n")
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "x"]):
+        subprocess.run(["git", "-C", str(repo), "-c", "user.email=t@t", "-c", "user.name=t",
+                        *args], check=True, capture_output=True)
+    monkeypatch.setattr(provenance, "__file__", str(repo / "experiments" / "provenance.py"))
+    (repo / "docs" / "results" / "entry.json").write_text('{"recorded": 1}\n')
+    assert re.fullmatch(r"[0-9a-f]{40}", provenance.commit())
+    (repo / "experiments" / "provenance.py").write_text("# changed\n")
+    assert provenance.commit().endswith("+dirty")
