@@ -261,6 +261,11 @@ def test_the_study_measures_lyapunov_exponents_and_sensitivities(study_run):
     report_text = open(os.path.join(workdir, "report.md")).read()
     assert (f"| lstm | {row['lyapunov_max_init_decades']:.3f} | {row['decay_rate_init']:.3f} |"
             in report_text)
+    # The curse of memory's slope: log sensitivity on log timescale over all units and seeds.
+    slope = np.polyfit(np.log(p["unit_timescales"][:, -1].ravel()),
+                       np.log(p["sensitivity"][:, -1].ravel()), 1)[0]
+    assert row["sensitivity_slope_trained"] == pytest.approx(slope)
+    assert f"| lstm | {row['sensitivity_slope_init']:.2f} |" in report_text
 
 
 def test_points_from_before_the_instruments_still_report(study_run, tmp_path):

@@ -41,15 +41,39 @@ def _top_exponent(point, index: int) -> float | None:
     return float(np.mean(top)) if len(top) else None
 
 
+def sensitivity_slope(point, index: int) -> tuple[float | None, float | None]:
+    """The least-squares slope of log sensitivity on log timescale over the units of every
+    seed at measurement `index`, and the span of their timescales (largest / smallest).
+
+    The curse of memory in numbers: for the unnormalised linear unit h_t = lambda h_(t-1)
+    + x_t the sensitivity grows as timescale^(3/2) (Zucchet & Orvieto's closed form,
+    (1 + lambda^2) / (1 - lambda^2)^3, as lambda -> 1). None when fewer than 3 units have
+    a positive timescale and sensitivity, or their timescales are all equal."""
+    timescale = point["unit_timescales"][:, index].ravel()
+    sensitivity = point["sensitivity"][:, index].ravel()
+    ok = (timescale > 0) & (sensitivity > 0) & np.isfinite(timescale * sensitivity)
+    if ok.sum() < 3 or np.ptp(timescale[ok]) == 0:
+        return None, None
+    x, y = np.log(timescale[ok]), np.log(sensitivity[ok])
+    slope = float(np.polyfit(x, y, 1)[0])
+    return slope, float(timescale[ok].max() / timescale[ok].min())
+
+
 def point_summary(point) -> dict:
-    """The largest exponent at init and trained, in ln/step and decades/step; {} when
-    the point was not measured."""
+    """The largest exponent at init and trained, in ln/step and decades/step, and the
+    sensitivity's slope on the timescale; {} when the point was not measured."""
     if "lyapunov" not in point:
         return {}
     init, trained = _top_exponent(point, 0), _top_exponent(point, -1)
-    return {"lyapunov_max_init": init, "lyapunov_max_trained": trained,
-            "lyapunov_max_init_decades": _decades(init),
-            "lyapunov_max_trained_decades": _decades(trained)}
+    summary = {"lyapunov_max_init": init, "lyapunov_max_trained": trained,
+               "lyapunov_max_init_decades": _decades(init),
+               "lyapunov_max_trained_decades": _decades(trained)}
+    if "sensitivity" in point:
+        for when, index in (("init", 0), ("trained", -1)):
+            slope, span = sensitivity_slope(point, index)
+            summary[f"sensitivity_slope_{when}"] = slope
+            summary[f"timescale_span_{when}"] = span
+    return summary
 
 
 def agreement(per_point: dict) -> dict | None:
@@ -97,11 +121,24 @@ def report_lines(summary: dict) -> list[str]:
             lines.append(f"- {text}, over {a['pairs']} points, lambda_1 / ln 10 and the decay "
                          f"rate differ by a median of {a['median_abs_difference']:.3f} decades "
                          f"per step (Spearman rank correlation {rho}).")
+    lines += ["", "## Curse of memory: sensitivity against timescale (largest gap)", "",
+              "Least-squares slope of log ||ds_T / d theta_unit|| on log timescale over every "
+              "unit of every seed (`rec.analysis.parameter_sensitivity`), with the span of the "
+              "timescales it is fitted over (largest / smallest). For the unnormalised linear "
+              "unit h_t = lambda h_(t-1) + x_t the slope is 3/2 as lambda -> 1 (Zucchet & "
+              "Orvieto 2024); a slope over a span near 1 says little.", "",
+              "| cell | slope at init | span at init | slope trained | span trained |",
+              "|---|---|---|---|---|"]
+    for cell, r in rows:
+        lines.append(f"| {cell} | " + " | ".join(
+            _format(r.get(f"{k}_{w}"), ".2f" if k == "sensitivity_slope" else ".1f")
+            for w in ("init", "trained") for k in ("sensitivity_slope", "timescale_span"))
+            + " |")
     return lines
 
 
-def _format(value) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
+def _format(value, spec: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, spec)
 
 
 def plot_lyapunov_spectrum(points, cells, gap, plot_dir) -> bool:

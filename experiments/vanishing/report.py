@@ -112,7 +112,8 @@ def summarize(points, threshold: float, solved_accuracy: float) -> dict:
             "decay_rate_init": longest["decay_rate_init"],
             "decay_rate_trained": longest["decay_rate_trained"],
             "measured_at_gap": longest["gap"],
-            **{k: v for k, v in longest.items() if k.startswith("lyapunov_")},
+            **{k: v for k, v in longest.items()
+               if k.startswith(("lyapunov_", "sensitivity_slope_", "timescale_span_"))},
         }
     x = [m[3] for m in markers]
     y = [m[4] for m in markers]
