@@ -213,6 +213,9 @@ def test_study_writes_arrays_results_report_and_plots(study_run):
     assert results["cells"]["lstm"]["largest_gap_solved"] is None
     assert results["key_gradient_vs_steps"]["all_count"] == 4
     assert results["command"] == "python launch.py (test)"
+    assert results["total_wall_seconds"] == pytest.approx(sum(
+        float(load(workdir, n)[k]) for n in ("rnn_gap3.npz", "lstm_gap3.npz") for k in RUN_RECORD
+        if k != "provenance"))
     assert set(results["cells"]) == {"rnn", "lstm"}
     report_text = open(os.path.join(workdir, "report.md")).read()
     assert "| lstm | >12 (0/2) | none |" in report_text

@@ -256,6 +256,8 @@ def write_outputs(workdir: str, command: str | None = None) -> dict:
     summary = summarize(points, config["analysis"]["horizon_threshold"],
                         config["analysis"]["solved_accuracy"])
     summary["command"] = command or "python launch.py --config=experiments/configs/vanishing.py"
+    # What the study cost, however many sessions ran it (the registry records this).
+    summary["total_wall_seconds"] = sum(sum(t.values()) for t in summary["timing"].values())
     workdir_lib.write_json(results_path, summary)
     with open(os.path.join(workdir, "report.md"), "w") as f:
         f.write(report(summary, summary["command"]))
