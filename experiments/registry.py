@@ -71,18 +71,45 @@ def record(name: str, argv: list[str], results_path: str, wall_seconds: float,
            directory: str | None = None) -> str:
     """Writes entry `name` for the run whose results are in `results_path`.
 
-    A sweep's results give their own `total_wall_seconds` (its points' training time
-    summed, however many invocations ran them), which is recorded instead of this one's.
+    A sweep's or study's results give their own `total_wall_seconds` (its points' time
+    summed, however many invocations ran them), which is recorded instead of this one's;
+    a study's entry also lists where its points ran (`points_ran_at`).
     """
     command = [a for a in argv if not a.startswith(("--workdir", "--record"))]
     results = workdir_lib.read_json(results_path)
     wall_seconds = results.get("total_wall_seconds", wall_seconds)
     entry = {"name": name, "command": command, **provenance.describe(),
              "wall_seconds": round(wall_seconds, 1), "metrics": metrics_of(results)}
+    ran_at = points_ran_at(results)
+    if ran_at:
+        entry["points_ran_at"] = ran_at
     os.makedirs(directory or DIRECTORY, exist_ok=True)
     target = path(name, directory)
     workdir_lib.write_json(target, entry)
     return target
+
+
+def points_ran_at(results) -> list[dict]:
+    """Where the points of a study ran, when its results say (`provenance`: per point, one
+    `provenance.describe()` per process that trained it, None where an older commit
+    recorded nothing): each distinct (commit, machine, software) with its points, in
+    order of first appearance; [] for results without per-point provenance.
+
+    The entry's own commit is the one that recorded it; a study resumed across sessions
+    may have trained its points at others, and a reproduction should know."""
+    where = results.get("provenance") if isinstance(results, dict) else None
+    if not isinstance(where, dict):
+        return []
+    groups = {}
+    for point, entries in where.items():
+        for e in entries or [None]:
+            key = ("not recorded", "not recorded", None) if e is None else (
+                e["commit"], e["machine"], json.dumps(e["software"], sort_keys=True))
+            groups.setdefault(key, []).append(point)
+    return [{"commit": commit, "machine": machine,
+             "software": None if software is None else json.loads(software),
+             "points": points}
+            for (commit, machine, software), points in groups.items()]
 
 
 def load(name: str, directory: str | None = None) -> dict:

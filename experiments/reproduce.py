@@ -69,6 +69,9 @@ def reproduce(name: str, directory: str | None = None, out=sys.stdout) -> bool:
           file=out)
     for line in changed:
         print(f"  differs: {line}", file=out)
+    for group in entry.get("points_ran_at", []):
+        print(f"  its points ran at {group['commit'][:12]} on {group['machine']}: "
+              f"{len(group['points'])} of them", file=out)
     print(f"  agreement: {'exact' if not rtol else f'within {rtol:.0%} (relative)'}", file=out)
     width = max(len(k) for k, *_ in rows)
     for key, old, new, agrees in rows:
@@ -78,13 +81,21 @@ def reproduce(name: str, directory: str | None = None, out=sys.stdout) -> bool:
     return all(agrees for *_, agrees in rows)
 
 
+def _duration(seconds: float) -> str:
+    """`"95 s"`, `"12 min"` or `"3.4 h"`: what an entry costs to re-run, at a glance."""
+    if seconds < 600:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 3 * 3600 else f"{seconds / 3600:.1f} h"
+
+
 def main(argv):
     names = argv[1:]
     try:
         if flags.FLAGS.list:
             for name in registry.names():
                 entry = registry.load(name)
-                print(f"{name:24s} {entry['wall_seconds']:8.0f} s  {' '.join(entry['command'])}")
+                print(f"{name:24s} {_duration(entry['wall_seconds']):>9s}  "
+                      f"{' '.join(entry['command'])}")
             return 0
         if flags.FLAGS.all:
             names = registry.names()

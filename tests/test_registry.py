@@ -2,6 +2,7 @@
 
 import glob
 import io
+import json
 import os
 import subprocess
 import sys
@@ -105,3 +106,25 @@ def test_compare_is_exact_on_the_same_machine_and_tolerant_elsewhere():
     here = {"commit": "abc", "machine": "n", "software": {"jax": "0.2"}}
     assert reproduce.differences(entry, here) == ["machine: recorded m, here n",
                                                   "jax: recorded 0.1, here 0.2"]
+
+
+def test_a_study_entry_says_where_its_points_ran_and_what_they_cost(tmp_path):
+    here = {"commit": "a" * 40, "machine": "CPU A", "software": {"jax": "1"}}
+    there = {"commit": "b" * 40, "machine": "CPU B", "software": {"jax": "2"}}
+    results = {"points": {"rnn/gap4": {"median_steps_to_solve": 100.0}},
+               "provenance": {"rnn/gap4": [None, here], "rnn/gap8": [here],
+                              "lstm/gap4": [there]},
+               "timing": {"rnn/gap4": {"train_seconds": 7.0}}, "total_wall_seconds": 7200.0}
+    results_path = tmp_path / "results.json"
+    results_path.write_text(json.dumps(results))
+    directory = str(tmp_path / "registry")
+    registry.record("study", ["--config=x.py", "--workdir=w", "--record=study"],
+                    str(results_path), wall_seconds=3.0, directory=directory)
+    entry = registry.load("study", directory)
+    assert entry["wall_seconds"] == 7200.0  # The points' time, not the re-reporting run's.
+    assert entry["metrics"] == {"points/rnn/gap4/median_steps_to_solve": 100.0}
+    assert entry["points_ran_at"] == [
+        {"commit": "not recorded", "machine": "not recorded", "software": None,
+         "points": ["rnn/gap4"]},
+        {**here, "points": ["rnn/gap4", "rnn/gap8"]}, {**there, "points": ["lstm/gap4"]}]
+    assert reproduce._duration(7200.0) == "120 min" and reproduce._duration(36000) == "10.0 h"
