@@ -94,7 +94,7 @@ def main(argv):
         if flags.FLAGS.list:
             for name in registry.names():
                 entry = registry.load(name)
-                print(f"{name:24s} {_duration(entry['wall_seconds']):>9s}  "
+                print(f"{name:34s} {_duration(entry['wall_seconds']):>9s}  "
                       f"{' '.join(entry['command'])}")
             return 0
         if flags.FLAGS.all:
