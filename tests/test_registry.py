@@ -13,7 +13,7 @@ from experiments import registry, reproduce
 from experiments.errors import ConfigError
 
 DOCS = [os.path.join(registry.ROOT, "README.md"),
-        *sorted(glob.glob(os.path.join(registry.ROOT, "docs", "*.md")))]
+        *sorted(glob.glob(os.path.join(registry.ROOT, "docs", "**", "*.md"), recursive=True))]
 
 
 def test_every_quoted_number_matches_its_registry_entry():
