@@ -1,6 +1,8 @@
 """mode="newton": DEER / quasi-DEER unrolls against the sequential scan (values, gradients,
 the fallback, state_grads). Tiny shapes; the solver is cell-agnostic."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -80,3 +82,55 @@ def test_state_grads_in_newton_mode_equal_the_sequential_ones():
 def test_bad_newton_options_are_refused(field, value, message):
     with pytest.raises(ValueError, match=message):
         rec.Newton(**{field: value})
+
+
+TRACES = []  # One entry per trace of `lstm_solve`.
+LSTM = rec.LSTM(H)
+
+
+@functools.partial(jax.jit, static_argnames="mode")
+def lstm_solve(params, xs, guess, mode):
+    """The LSTM's Newton unroll from `guess` and its info: one program for the cold and the
+    warm start (the cold guess is the carry repeated), and for equal `rec.Newton`s."""
+    TRACES.append(None)
+    ys, _ = rec.unroll(LSTM, params, xs, lengths=LENGTHS, mode=mode, initial_guess=guess)
+    info = rec.analysis.newton_info(LSTM, params, xs, lengths=LENGTHS, mode=mode,
+                                    initial_guess=guess)
+    return ys, info
+
+
+def cold_guess():
+    return jax.tree_util.tree_map(lambda c: jnp.zeros((B, T) + c.shape[1:]),
+                                  LSTM.initial_carry((B,)))
+
+
+def test_a_warm_start_from_the_converged_trajectory_converges_at_once():
+    params = LSTM.init(jax.random.key(0), I)
+    expected = rec.unroll(LSTM, params, XS, lengths=LENGTHS)[0]
+    ys_cold, cold = lstm_solve(params, XS, cold_guess(), rec.Newton(fallback="mark"))
+    ys_warm, warm = lstm_solve(params, XS, cold.states, rec.Newton(fallback="mark"))
+    assert int(cold.iterations) > 2 and bool(cold.converged)
+    assert int(warm.iterations) <= 2 and bool(warm.converged)  # One, and one to confirm.
+    assert_trees_close(ys_warm, expected)
+    assert_trees_close(warm.states, cold.states)
+
+
+def test_a_second_call_with_the_same_shapes_does_not_recompile():
+    params = LSTM.init(jax.random.key(0), I)
+    lstm_solve(params, XS, cold_guess(), rec.Newton(fallback="mark"))
+    traced = len(TRACES)
+    other = LSTM.init(jax.random.key(5), I)  # New values, and a new but equal rec.Newton.
+    _, info = lstm_solve(other, 2 * XS, cold_guess(), rec.Newton(fallback="mark"))
+    assert len(TRACES) == traced
+    assert bool(info.converged)
+
+
+def test_a_bad_initial_guess_is_refused():
+    params = LSTM.init(jax.random.key(0), I)
+    short = jax.tree_util.tree_map(lambda s: s[:, 1:], cold_guess())
+    with pytest.raises(ValueError, match=r"initial_guess must hold the carry at every step, "
+                       r"\[B, T, ...\]: expected a leaf of shape \(2, 16, 4\), got \(2, 15, 4\)"):
+        rec.unroll(LSTM, params, XS, mode="newton", initial_guess=short)
+    with pytest.raises(ValueError, match="initial_guess is only used in Newton mode"):
+        rec.unroll(LSTM, params, XS, mode="sequential", initial_guess=cold_guess())
+
