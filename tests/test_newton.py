@@ -140,7 +140,8 @@ def test_a_bad_initial_guess_is_refused():
 def test_damped_newton_converges_to_the_scan():
     cell = rec.GRU(H)
     params = cell.init(jax.random.key(0), I)
-    # Each damped iteration removes at most 1 / (1 + damping) of the error: more than T.
+    # Where the Jacobians are small a damped iteration removes only 1 / (1 + damping) of
+    # the error: more than T iterations (with T it stopped unconverged).
     damped = rec.Newton(damping=0.5, max_iterations=4 * T, fallback="mark")
     assert_trees_close(rec.unroll(cell, params, XS, mode=damped),
                        rec.unroll(cell, params, XS))
