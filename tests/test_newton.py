@@ -184,3 +184,13 @@ def test_a_long_sequence_of_1024_steps_with_lengths_and_reverse():
     for mode in MARK.values():
         assert_trees_close(rec.unroll(cell, params, xs, lengths=lengths, reverse=True,
                                       mode=mode), expected)
+
+
+def test_auto_stays_sequential_for_nonlinear_cells():
+    cell = rec.GRU(H)
+    params = cell.init(jax.random.key(0), I)
+
+    def program(mode):
+        return str(jax.make_jaxpr(lambda p, x: rec.unroll(cell, p, x, mode=mode))(params, XS))
+
+    assert program("auto") == program("sequential") != program("newton")
