@@ -232,8 +232,8 @@ def _unroll(cell, config, params, projected_TxBxD, carry, lengths_B, *, reverse,
     last = 0 if reverse else steps - 1
 
     def info():
-        info = info_box[0]()
-        return info._replace(states=as_carries(info.states))
+        solved = info_box[0]()
+        return solved._replace(states=as_carries(solved.states))
 
     return ys, jax.tree_util.tree_map(lambda s: s[last], states), info
 
