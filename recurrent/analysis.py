@@ -29,7 +29,7 @@ import numpy as np
 
 from recurrent import _checks, newton
 from recurrent.base import Cell, LinearCell
-from recurrent.unroll import check_mode, prepare
+from recurrent.unroll import check_mode, prepare, trajectory_time_major
 
 #: Default threshold of `gradient_horizon`: the error signal has fallen a hundredfold.
 DEFAULT_HORIZON_THRESHOLD = 1e-2
@@ -93,19 +93,22 @@ def state_grads(cell, params, xs, loss_fn, carry=None, lengths=None, *, mode="au
 
 
 def newton_info(cell: Cell, params, xs, carry=None, lengths=None, *, reverse=False,
-                mode="newton") -> newton.NewtonInfo:
+                mode="newton", initial_guess=None) -> newton.NewtonInfo:
     """How `rec.unroll(cell, params, xs, ..., mode=mode)` converges in Newton mode.
 
-    Runs the same Newton solve (without the fallback's result) and returns its
-    iterations, final residual and whether it converged.
+    Runs the same Newton solve and returns its iterations, final residual, whether
+    it converged, and the trajectory the unroll returns.
 
     Args:
       cell: a single `rec.Cell` (for a `Stack`, ask each layer with its own inputs).
-      params, xs, carry, lengths, reverse: as in `rec.unroll`.
+      params, xs, carry, lengths, reverse, initial_guess: as in `rec.unroll`
+        (batch-major).
       mode: "newton" or a `rec.Newton`.
 
     Returns:
-      `NewtonInfo(iterations, residual, converged)`, scalars.
+      `NewtonInfo(iterations, residual, converged, states)`: scalars, and the carry
+      after every step with leading `[B, T]` axes (for `initial_guess` of a later
+      solve).
 
     Example:
       >>> import jax, jax.numpy as jnp, recurrent as rec
@@ -121,8 +124,12 @@ def newton_info(cell: Cell, params, xs, carry=None, lengths=None, *, reverse=Fal
     if config is None:
         raise ValueError(f"mode must be 'newton' or a rec.Newton, got {mode!r}")
     xs_TxBxI, carry, lengths = prepare(cell, params, xs, carry, lengths, time_major=False)
-    return newton.newton_info(cell, config, params, cell.project_inputs(params, xs_TxBxI),
-                              carry, lengths, reverse=bool(reverse))
+    guess = trajectory_time_major("initial_guess", initial_guess, carry, xs_TxBxI.shape[0],
+                                  time_major=False)
+    info = newton.newton_info(cell, config, params, cell.project_inputs(params, xs_TxBxI),
+                              carry, lengths, reverse=bool(reverse), initial_guess=guess)
+    return info._replace(states=jax.tree_util.tree_map(lambda s: jnp.swapaxes(s, 0, 1),
+                                                       info.states))
 
 
 def carry_norms(grads) -> jax.Array:

@@ -111,7 +111,7 @@ class Layer(abc.ABC):
     @abc.abstractmethod
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
                           rng, perturbation=None, mode="sequential", gradient="fused",
-                          layout="auto") -> tuple[jax.Array, Carry]:
+                          layout="auto", initial_guess=None) -> tuple[jax.Array, Carry]:
         """Runs the layer over a time-major sequence (validated by the caller).
 
         Args:
@@ -135,6 +135,9 @@ class Layer(abc.ABC):
             forward-mode transforms).
           layout: the fused loop's layout, "auto", "batch_major" or "feature_major"
             (see `rec.fused_layout`); the other loops are batch-major.
+          initial_guess: Newton mode only: None, or the trajectory its iteration
+            starts from, shaped like `perturbation` (validated by `rec.unroll`);
+            composite layers split it among their parts.
 
         Returns:
           `(ys_TxBxO, final_carry)`.
@@ -289,13 +292,14 @@ class Cell(Layer):
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
                           rng, perturbation=None, mode="sequential", gradient="fused",
-                          layout="auto"):
+                          layout="auto", initial_guess=None):
         del rng  # A single cell has no dropout.
         if (config := newton.as_newton(mode)) is not None:
             _batch_major_only(self, layout)
             return newton.unroll_newton(self, config, params, self.project_inputs(params, xs_TxBxI),
                                         carry, lengths_B, reverse=reverse,
-                                        perturbation=perturbation, unroll=unroll)
+                                        perturbation=perturbation, unroll=unroll,
+                                        initial_guess=initial_guess)
         if mode == "parallel":
             raise ValueError(f"mode='parallel' needs a recurrence linear in the carry; "
                              f"{type(self).__name__} has none (use 'sequential' or 'auto')")
@@ -470,7 +474,7 @@ class LinearCell(Cell):
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
                           rng, perturbation=None, mode="sequential", gradient="fused",
-                          layout="auto"):
+                          layout="auto", initial_guess=None):
         del rng, gradient  # No dropout; the loop is a multiply-add, with nothing to fuse.
         _batch_major_only(self, layout)
         if (config := newton.as_newton(mode)) is not None:
@@ -478,7 +482,8 @@ class LinearCell(Cell):
             # after one iteration (a second confirms it).
             return newton.unroll_newton(self, config, params, self.project_inputs(params, xs_TxBxI),
                                         carry, lengths_B, reverse=reverse,
-                                        perturbation=perturbation, unroll=unroll)
+                                        perturbation=perturbation, unroll=unroll,
+                                        initial_guess=initial_guess)
         if mode == "auto":
             mode = auto_mode()
         projected = self.project_inputs(params, xs_TxBxI)

@@ -83,16 +83,19 @@ class Bidirectional(Layer):
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
                           rng, perturbation=None, mode="sequential", gradient="fused",
-                          layout="auto"):
+                          layout="auto", initial_guess=None):
         kwargs = dict(unroll=unroll, remat=remat, mode=mode, gradient=gradient, layout=layout)
         rng_fwd, rng_bwd = (None, None) if rng is None else jax.random.split(rng)
         perturbation = perturbation or BidirectionalCarry(None, None)
+        guess = initial_guess or BidirectionalCarry(None, None)
         ys_fwd, carry_fwd = self.forward_cell.unroll_time_major(
             params["forward"], xs_TxBxI, carry.forward, lengths_B,
-            reverse=reverse, rng=rng_fwd, perturbation=perturbation.forward, **kwargs)
+            reverse=reverse, rng=rng_fwd, perturbation=perturbation.forward,
+            initial_guess=guess.forward, **kwargs)
         ys_bwd, carry_bwd = self.backward_cell.unroll_time_major(
             params["backward"], xs_TxBxI, carry.backward, lengths_B,
-            reverse=not reverse, rng=rng_bwd, perturbation=perturbation.backward, **kwargs)
+            reverse=not reverse, rng=rng_bwd, perturbation=perturbation.backward,
+            initial_guess=guess.backward, **kwargs)
         return (jnp.concatenate([ys_fwd, ys_bwd], axis=-1),
                 BidirectionalCarry(carry_fwd, carry_bwd))
 
@@ -198,9 +201,10 @@ class Stack(Layer):
 
     def unroll_time_major(self, params, xs_TxBxI, carry, lengths_B, *, reverse, unroll, remat,
                           rng, perturbation=None, mode="sequential", gradient="fused",
-                          layout="auto"):
+                          layout="auto", initial_guess=None):
         last = len(self.layers) - 1
         perturbation = perturbation or (None,) * len(self.layers)
+        guess = initial_guess or (None,) * len(self.layers)
         keys = None if rng is None else jax.random.split(rng, (len(self.layers), 2))
         new_carry = []
         for i, layer in enumerate(self.layers):
@@ -208,7 +212,8 @@ class Stack(Layer):
             ys, c = layer.unroll_time_major(
                 params[f"layer_{i}"], xs_TxBxI, carry[i], lengths_B,
                 reverse=reverse, unroll=unroll, remat=remat, rng=layer_rng,
-                perturbation=perturbation[i], mode=mode, gradient=gradient, layout=layout)
+                perturbation=perturbation[i], mode=mode, gradient=gradient, layout=layout,
+                initial_guess=guess[i])
             new_carry.append(c)
             xs_TxBxI = self._residual(i, xs_TxBxI, ys)
             if rng is not None and self.dropout > 0 and i < last:

@@ -14,6 +14,11 @@ al. 2024); with `jacobian="diagonal"` only the Jacobians' diagonals are kept,
 so each scan is element-wise (quasi-DEER, Gonzalez et al. 2024), at the price of
 linear instead of quadratic convergence.
 
+The iteration starts from the initial carry repeated over time, or from a given
+trajectory (`rec.unroll(..., initial_guess=states)`: a warm start, for example from the
+previous training step's states, `rec.analysis.newton_info(...).states`); a guess that is
+already the fixed point converges in one iteration.
+
 Each iteration is written in update form: with the residual `r_t = f(g_{t-1}) - g_t`,
 the update `e = s_new - g` solves `e_t = J_t e_{t-1} + r_t` (`e_0 = 0`), which
 keeps the fixed point's rounding at the residual's and not at the states'.
@@ -79,6 +84,10 @@ class Newton:
         unconverged result is never used silently. `rec.analysis.newton_info`
         reports iterations, residual and convergence either way.
 
+    The iteration starts from the initial carry repeated over time, or from the
+    trajectory given as `rec.unroll(..., initial_guess=...)` (a warm start); the
+    result does not depend on the guess, only the number of iterations does.
+
     Gradients (reverse mode only) come from a custom VJP at the converged
     trajectory: the adjoint recurrence `lambda_{t-1} = J_t^T lambda_t + dL/ds_{t-1}`
     is solved with the same associative scan, always with the full Jacobians (exact
@@ -116,19 +125,24 @@ class Newton:
 
 
 class NewtonInfo(NamedTuple):
-    """How a Newton unroll went (`rec.analysis.newton_info`); scalars.
+    """How a Newton unroll went (`rec.analysis.newton_info`).
 
     Attributes:
-      iterations: Newton iterations run.
+      iterations: Newton iterations run (a scalar).
       residual: `max |f(s_{t-1}, x_t) - s_t|` over all steps and examples at the
-        final Newton iterate (before any fallback).
-      converged: whether the last change fell below the tolerance; if False the
-        result came from the fallback.
+        final Newton iterate (before any fallback; a scalar).
+      converged: whether the last change fell below the tolerance (a scalar); if
+        False the result came from the fallback.
+      states: the trajectory the unroll returns, the carry after every step (after
+        the fallback, so NaN where "mark" marked it): a pytree shaped like the carry
+        with leading `[B, T]` axes, ready to warm-start another solve
+        (`rec.unroll(..., initial_guess=info.states)`).
     """
 
     iterations: jax.Array
     residual: jax.Array
     converged: jax.Array
+    states: object = None
 
 
 def as_newton(mode) -> Newton | None:
@@ -141,7 +155,7 @@ def as_newton(mode) -> Newton | None:
 
 
 def unroll_newton(cell, config: Newton, params, projected_TxBxD, carry, lengths_B, *,
-                  reverse=False, perturbation=None, unroll=1):
+                  reverse=False, perturbation=None, unroll=1, initial_guess=None):
     """Unrolls `cell` by Newton's method: the same `(ys, final_carry)` as `scan_cell`.
 
     Args:
@@ -155,24 +169,30 @@ def unroll_newton(cell, config: Newton, params, projected_TxBxD, carry, lengths_
       perturbation: None or a carry-shaped pytree with a leading time axis, added to
         the carry after each transition (as in `scan_cell`).
       unroll: the unroll factor of the sequential fallback's scan.
+      initial_guess: None (start from the carry repeated) or the trajectory to start
+        from, carry-shaped with a leading time axis, in the inputs' time order
+        (validated by the caller).
 
     Returns:
       `(ys_TxBxO, final_carry)`.
     """
     ys, final, _ = _unroll(cell, config, params, projected_TxBxD, carry, lengths_B,
-                           reverse=reverse, perturbation=perturbation, unroll=unroll)
+                           reverse=reverse, perturbation=perturbation, unroll=unroll,
+                           initial_guess=initial_guess)
     return ys, final
 
 
 def newton_info(cell, config: Newton, params, projected_TxBxD, carry, lengths_B, *,
-                reverse=False) -> NewtonInfo:
-    """The `NewtonInfo` of `unroll_newton` with the same arguments."""
+                reverse=False, initial_guess=None) -> NewtonInfo:
+    """The `NewtonInfo` of `unroll_newton` with the same arguments; its `states` are
+    time-major `[T, B, ...]` here."""
     return _unroll(cell, config, params, projected_TxBxD, carry, lengths_B,
-                   reverse=reverse, perturbation=None, unroll=1)[2]()
+                   reverse=reverse, perturbation=None, unroll=1,
+                   initial_guess=initial_guess)[2]()
 
 
 def _unroll(cell, config, params, projected_TxBxD, carry, lengths_B, *, reverse,
-            perturbation, unroll):
+            perturbation, unroll, initial_guess):
     leaves = jax.tree_util.tree_leaves(projected_TxBxD)
     steps, batch = leaves[0].shape[:2]
     one_example = jax.tree_util.tree_map(lambda leaf: leaf[0], carry)
@@ -187,6 +207,8 @@ def _unroll(cell, config, params, projected_TxBxD, carry, lengths_B, *, reverse,
                else jax.vmap(flat)(perturbation).astype(s0_BxS.dtype))
     valid_TxB = (jnp.ones((steps, batch), bool) if lengths_B is None
                  else jnp.arange(steps)[:, None] < lengths_B[None, :])
+    guess_TxBxS = (jnp.broadcast_to(s0_BxS[None], p_TxBxS.shape) if initial_guess is None
+                   else jax.vmap(flat)(initial_guess).astype(s0_BxS.dtype))
 
     def in_order(tree):  # Processing order: reverse runs forward over flipped time.
         return jax.tree_util.tree_map(lambda x: jnp.flip(x, 0), tree) if reverse else tree
@@ -199,13 +221,21 @@ def _unroll(cell, config, params, projected_TxBxD, carry, lengths_B, *, reverse,
     solve = _make_solver(step, config, unroll)
     info_box = []
     states_TxBxS = solve(params, in_order(projected_TxBxD), s0_BxS, in_order(p_TxBxS),
-                         in_order(valid_TxB), info_box)
-    states_TxBxS = in_order(states_TxBxS)
-    states = jax.vmap(jax.vmap(unravel))(states_TxBxS)
+                         in_order(valid_TxB), in_order(guess_TxBxS), info_box)
+
+    def as_carries(states_TxBxS):  # Processing order -> the inputs' order, unflattened.
+        return jax.vmap(jax.vmap(unravel))(in_order(states_TxBxS))
+
+    states = as_carries(states_TxBxS)
     ys = cell.readout(params, states, projected_TxBxD)
     ys = jnp.where(valid_TxB[..., None], ys, jnp.zeros_like(ys))
     last = 0 if reverse else steps - 1
-    return ys, jax.tree_util.tree_map(lambda s: s[last], states), info_box[0]
+
+    def info():
+        solved = info_box[0]()
+        return solved._replace(states=as_carries(solved.states))
+
+    return ys, jax.tree_util.tree_map(lambda s: s[last], states), info
 
 
 def _over_steps(fn):
@@ -232,12 +262,13 @@ def _linear_scan(a, b, full: bool, reverse: bool = False):
 
 
 def _make_solver(step, config: Newton, unroll):
-    """`solve(params, px, s0, p, valid, info_box) -> states`, with a custom VJP."""
+    """`solve(params, px, s0, p, valid, guess, info_box) -> states`, with a custom VJP
+    (the guess gets no gradient: the fixed point does not depend on it)."""
     full = config.jacobian == "full"
     steps_of = _over_steps(step)
     jacobians_of = _over_steps(jax.jacfwd(step, argnums=1))
 
-    def forward_states(params, px, s0, p, valid):
+    def forward_states(params, px, s0, p, valid, guess):
         max_iterations = config.max_iterations or p.shape[0]
         shrink = 1.0 / (1.0 + config.damping)
 
@@ -267,7 +298,6 @@ def _make_solver(step, config: Newton, unroll):
             states = states + delta
             return i + 1, states, jnp.max(jnp.abs(delta)), scale(states)
 
-        guess = jnp.broadcast_to(s0[None], p.shape)  # The carry repeated.
         inf = jnp.asarray(jnp.inf, p.dtype)
         iterations, states, change, limit = jax.lax.while_loop(
             not_done, body, (jnp.asarray(0), guess, inf, inf))
@@ -287,14 +317,14 @@ def _make_solver(step, config: Newton, unroll):
             states = jax.lax.cond(converged, lambda: states, sequential)
         else:
             states = jnp.where(converged, states, jnp.nan)
-        return states, NewtonInfo(iterations, residual, converged)
+        return states, NewtonInfo(iterations, residual, converged, states)
 
     @jax.custom_vjp
-    def solve(params, px, s0, p, valid):
-        return forward_states(params, px, s0, p, valid)[0]
+    def solve(params, px, s0, p, valid, guess):
+        return forward_states(params, px, s0, p, valid, guess)[0]
 
-    def solve_fwd(params, px, s0, p, valid):
-        states = forward_states(params, px, s0, p, valid)[0]
+    def solve_fwd(params, px, s0, p, valid, guess):
+        states = forward_states(params, px, s0, p, valid, guess)[0]
         return states, (params, px, s0, p, valid, states)
 
     def solve_bwd(residuals, states_bar):
@@ -307,15 +337,15 @@ def _make_solver(step, config: Newton, unroll):
         _, pullback = jax.vjp(lambda params, prev, px, p: steps_of(params, prev, px, p, valid),
                               params, prev, px, p)
         params_bar, prev_bar, px_bar, p_bar = pullback(adjoint)
-        return params_bar, px_bar, prev_bar[0], p_bar, None
+        return params_bar, px_bar, prev_bar[0], p_bar, None, None
 
     solve.defvjp(solve_fwd, solve_bwd)
 
-    def solve_with_info(params, px, s0, p, valid, info_box):
+    def solve_with_info(params, px, s0, p, valid, guess, info_box):
         # The info comes from a second, undifferentiated forward solve, traced only
         # when read (`newton_info`), so unrolls do not pay for it.
-        info_box.append(lambda: forward_states(params, px, s0, p, valid)[1])
-        return solve(params, px, s0, p, valid)
+        info_box.append(lambda: forward_states(params, px, s0, p, valid, guess)[1])
+        return solve(params, px, s0, p, valid, guess)
 
     return solve_with_info
 

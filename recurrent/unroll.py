@@ -16,7 +16,7 @@ GRADIENTS = ("fused", "autodiff")
 
 def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
            time_major=False, unroll=1, remat=False, rng=None, mode="auto", gradient="fused",
-           layout="auto"):
+           layout="auto", initial_guess=None):
     """Runs `cell` over the time axis of `xs`.
 
     The input projection of all time steps is one matrix product before the
@@ -63,6 +63,13 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
         on the backend). Every layout gives the same values and gradients; the
         other loops (`gradient="autodiff"`, linear cells) are batch-major and
         refuse "feature_major".
+      initial_guess: Newton mode only: the trajectory Newton's iteration starts
+        from instead of the initial carry repeated (a warm start, for example the
+        previous training step's states, `rec.analysis.newton_info(...).states`;
+        for cells whose whole carry is `h`, such as RNN and GRU, also
+        `rec.HiddenCarry(h=ys)`). A pytree shaped like the carry with leading `[B, T]`
+        axes (`[T, B]` with `time_major=True`). It changes the number of
+        iterations, not the result, and gets no gradient.
 
     Returns:
       `(ys, carry)`: outputs `[B, T, O]` (same layout as `xs`) and the final
@@ -70,7 +77,7 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
 
     Raises:
       ValueError / TypeError at trace time for a wrong input size, carry,
-      params or lengths.
+      params, lengths or initial_guess.
 
     Example:
       >>> import jax, jax.numpy as jnp, recurrent as rec
@@ -86,10 +93,37 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
     check_mode(mode)
     _checks.one_of("gradient", gradient, GRADIENTS)
     _checks.one_of("layout", layout, LAYOUTS)
+    if initial_guess is not None and not isinstance(mode, Newton) and mode != "newton":
+        raise ValueError(f"initial_guess is only used in Newton mode (mode='newton' or a "
+                         f"rec.Newton), got mode={mode!r}")
+    initial_guess = trajectory_time_major("initial_guess", initial_guess, carry,
+                                          xs_TxBxI.shape[0], time_major)
     ys, carry = cell.unroll_time_major(
         params, xs_TxBxI, carry, lengths, reverse=bool(reverse), unroll=unroll,
-        remat=bool(remat), rng=rng, mode=mode, gradient=gradient, layout=layout)
+        remat=bool(remat), rng=rng, mode=mode, gradient=gradient, layout=layout,
+        initial_guess=initial_guess)
     return (ys if time_major else jnp.swapaxes(ys, 0, 1)), carry
+
+
+def trajectory_time_major(name, trajectory, carry, steps, time_major):
+    """Checks that `trajectory` (if not None) is shaped like `carry` with a time axis
+    (`[B, T, ...]` leaves, `[T, B, ...]` with `time_major`); returns it time-major."""
+    if trajectory is None:
+        return None
+    expected_leaves, expected_tree = jax.tree_util.tree_flatten(carry)
+    leaves, tree = jax.tree_util.tree_flatten(trajectory)
+    if tree != expected_tree:
+        raise TypeError(f"{name} must have the structure of the carry, {expected_tree}; "
+                        f"got {tree}")
+    layout = "[T, B, ...]" if time_major else "[B, T, ...]"
+    for leaf, like in zip(leaves, expected_leaves, strict=True):
+        batch, rest = jnp.shape(like)[0], tuple(jnp.shape(like)[1:])
+        want = (steps, batch, *rest) if time_major else (batch, steps, *rest)
+        if tuple(jnp.shape(leaf)) != want:
+            raise ValueError(f"{name} must hold the carry at every step, {layout}: "
+                             f"expected a leaf of shape {want}, got {tuple(jnp.shape(leaf))}")
+    return trajectory if time_major else jax.tree_util.tree_map(
+        lambda leaf: jnp.swapaxes(jnp.asarray(leaf), 0, 1), trajectory)
 
 
 def check_mode(mode):

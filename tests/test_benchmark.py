@@ -82,6 +82,8 @@ def test_floor_counts_the_faster_layout_of_each_chain():
     ("peers", ("keras",), "peers\\[...\\] must be one of flax, nnx, torch, cudnn"),
     ("cells", ("lstm", "tcn"), "cells: unknown cell 'tcn'"),
     ("profile_cells", ("tcn",), "profile_cells: unknown cell 'tcn'"),
+    ("newton_cells", ("tcn",), "newton_cells: unknown cell 'tcn'"),
+    ("newton_max_iterations", 0, "newton_max_iterations must be an integer >= 1"),
     ("shapes", (), "profile_cells traces at the first entry of shapes, but shapes is empty"),
     ("scan_cells", ("gru",), "scan_cells: 'gru' is not a registered cell with a parallel form"),
     ("lyapunov_exponents", 1000, "lyapunov_exponents=1000 must not exceed the smallest H"),
@@ -174,3 +176,35 @@ def test_a_worker_refuses_bad_arguments_in_one_line():
                           "2,5,3,4", "2", "0", "sometimes"], capture_output=True, text=True)
     assert run.returncode == 2 and run.stderr.strip() == (
         "error: POLICY='sometimes': expected one of reuse, system")
+
+
+def test_the_newton_variant_times_sequential_against_newton_and_counts_iterations(tmp_path):
+    from experiments.benchmark import implementations
+
+    config = benchmark_config.get_config("newton")
+    assert config.variants == ("fused", "newton_full", "newton_diagonal")
+    assert config.shapes == ("1,256,64,64", "1,1024,64,64", "1,4096,64,64", "1,16384,64,64")
+    # Shrunk: one cell; I = 2 as in the adding problem, so that the timed problem and the
+    # adding ones share each Jacobian's compiled count; Newton-full's row is left out here.
+    config.cells = config.newton_cells = ("gru",)
+    config.shapes, config.repeats, config.variants = ("1,8,2,4",), 1, ("fused", "newton_diagonal")
+    config.newton_train_steps = 2
+    results = runner.run(config, str(tmp_path), command="python launch.py (test)")
+    assert [r["implementation"] for r in results["rows"]] == [
+        "floor (unavoidable products)", "recurrent (fused)", "recurrent (newton_diagonal)"]
+    rows = results["newton_rows"]
+    assert [(r["cell"], r["T"], r["jacobian"]) for r in rows] == [
+        ("gru", 8, "full"), ("gru", 8, "diagonal")]
+    for row in rows:
+        for problem in ("timed", "adding_init", "adding_trained"):
+            # The undamped method is exact after T iterations; one more sees the change vanish.
+            assert row[f"{problem}_converged"] and 1 <= row[f"{problem}_iterations"] <= 8 + 1
+    (trained,) = results["newton_trained"]
+    assert trained["steps"] == 2 and (tmp_path / "newton_trained" / "gru_h4").is_dir()
+    table = (tmp_path / "benchmark.md").read_text()
+    assert "| gru | 1,8,2,4 | full | " in table and "Trained gru (H = 4): 2 steps" in table
+    assert "| gru | 1,8,2,4 | " in table.split("Sequential (the fused loop")[1]
+    # Newton applies to the nonlinear cells; the linear ones have mode="parallel".
+    for name in ("newton_full", "newton_diagonal"):
+        entry = implementations.VARIANTS[name]
+        assert entry.applies("lstm", "cpu") and not entry.applies("mingru", "cpu")

@@ -1,6 +1,6 @@
 """The documentation runs: docs/tutorial.md (a jupytext notebook, executed with nbclient at
-the small sizes below), the README's three module-system snippets and the examples in the
-module docstrings of `rec.nnx` and `rec.eqx`."""
+the small sizes below), the README's three module-system snippets and its unroll modes'
+snippet, and the examples in the module docstrings of `rec.nnx` and `rec.eqx`."""
 
 import contextlib
 import doctest
@@ -48,11 +48,26 @@ def test_tutorial_runs(monkeypatch):
     assert nnx_losses[0] == eqx_losses[0] > 0
 
 
-def readme_module_snippets():
+def readme_snippets(heading):
+    """The python snippets of the README's section `### {heading}`."""
     with open(os.path.join(ROOT, "README.md")) as f:
         readme = f.read()
-    section = readme.split("### Flax linen, Flax NNX and Equinox", 1)[1].split("\n### ", 1)[0]
+    section = readme.split(f"### {heading}\n", 1)[1].split("\n### ", 1)[0]
     return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def readme_module_snippets():
+    return readme_snippets("Flax linen, Flax NNX and Equinox")
+
+
+def run_prints_what_its_comments_say(snippet, name):
+    """Runs `snippet` on its own and checks that each `print(...)  # X` line prints X."""
+    expected = re.findall(r"^print\(.*\)  # (.*)$", snippet, re.M)
+    assert expected
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        exec(compile(snippet, name, "exec"), {})
+    assert stdout.getvalue().splitlines() == expected
 
 
 def test_readme_has_one_snippet_per_module_system():
@@ -64,13 +79,12 @@ def test_readme_has_one_snippet_per_module_system():
 @pytest.mark.parametrize("index", range(3), ids=["linen", "nnx", "equinox"])
 def test_readme_snippet_prints_what_its_comments_say(index):
     """Each snippet runs on its own, and each `print(...)  # X` line prints X."""
-    snippet = readme_module_snippets()[index]
-    expected = re.findall(r"^print\(.*\)  # (.*)$", snippet, re.M)
-    assert expected
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
-        exec(compile(snippet, f"README snippet {index}", "exec"), {})
-    assert stdout.getvalue().splitlines() == expected
+    run_prints_what_its_comments_say(readme_module_snippets()[index], f"README snippet {index}")
+
+
+def test_readme_unroll_modes_snippet_prints_what_its_comments_say():
+    (snippet,) = readme_snippets("Unroll modes: sequential, associative, Newton")
+    run_prints_what_its_comments_say(snippet, "README unroll modes snippet")
 
 
 @pytest.mark.parametrize("module", ["recurrent.nnx", "recurrent.eqx"])

@@ -27,7 +27,10 @@
 5. Where the fused step's time goes (`config.profile_cells`): the training step
    and forward pass traced with `jax.profiler`, per loop and per XLA op
    (`op_profile.py`).
-6. Each framework in its own process (`config.separate_rounds` > 0; `separate.py`,
+6. Newton unrolls (`config.newton_cells`; `newton.py`): iterations to convergence of both
+   Jacobians at initialisation and trained; their wall times are the throughput rows of the
+   `newton_full` / `newton_diagonal` variants (`:newton` runs both, issue 24).
+7. Each framework in its own process (`config.separate_rounds` > 0; `separate.py`,
    `worker.py`), under each host-memory policy of `config.separate_policies`, with a
    heatmap per cell of the fastest peer's time over ours (`figures.py`,
    `WORKDIR/plots/speed_<cell>_<policy>.png`).
@@ -52,6 +55,7 @@ from experiments import workdir as workdir_lib
 from experiments.benchmark import (
     figures,
     implementations,
+    newton,
     op_profile,
     report,
     scan_modes,
@@ -78,7 +82,7 @@ def validate(config) -> list[tuple[int, int, int, int]]:
     validation.integer("seed", config.seed, minimum=0)
     validation.integer("repeats", config.repeats)
     shapes = [parse_shape(s) for s in config.shapes]
-    for field in ("cells", "state_grads_cells", "profile_cells"):
+    for field in ("cells", "state_grads_cells", "profile_cells", "newton_cells"):
         for name in config[field]:
             if name not in rec.cell_names():
                 raise ConfigError(f"{field}: unknown cell {name!r}; registered cells: "
@@ -96,6 +100,8 @@ def validate(config) -> list[tuple[int, int, int, int]]:
             raise ConfigError(f"lyapunov_exponents={config.lyapunov_exponents} must not exceed "
                               f"the smallest H in shapes ({smallest})")
     validation.integer("sensitivity_probes", config.sensitivity_probes, minimum=0)
+    validation.integer("newton_train_steps", config.newton_train_steps)
+    validation.integer("newton_max_iterations", config.newton_max_iterations)
     for peer in config.peers:
         validation.choice("peers[...]", peer, tuple(implementations.PEERS))
     for field in ("scan_batch", "scan_width", "scan_repeats"):
@@ -183,6 +189,7 @@ def _run(config, workdir: str, command: str | None, shapes) -> dict:
                   f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
             scan_rows.append(row)
     profiles = [op_profile.measure(name, shapes[0], config.seed) for name in config.profile_cells]
+    newton_rows, newton_trained = newton.measure_all(config, shapes, workdir)
     study_rows = []
     if config.study_step_gap:
         from experiments.vanishing import step_benchmark
@@ -199,7 +206,7 @@ def _run(config, workdir: str, command: str | None, shapes) -> dict:
                "notes": notes, "rows": rows, "speedups": throughput.speedups(rows),
                "state_grads": grads_rows, "scan_rows": scan_rows, "profiles": profiles,
                "study_step": study_rows, "separate_rows": own, "separate_ratios": own_ratios,
-               "plots": plots}
+               "plots": plots, "newton_rows": newton_rows, "newton_trained": newton_trained}
     text = report.markdown(results, config)
     with open(os.path.join(workdir, "benchmark.md"), "w") as f:
         f.write(text)

@@ -79,8 +79,20 @@ _OPTIONS = {
     "remat": ({}, {"remat": True}),
     "unroll2": ({}, {"unroll": 2}),  # Loop bodies of 2 and 4 steps (not in the default run).
     "unroll4": ({}, {"unroll": 4}),
+    # Newton's method on the whole trajectory with rec.Newton's defaults (`:newton`): DEER and
+    # quasi-DEER.
+    "newton_full": ({}, {"mode": rec.Newton(jacobian="full")}),
+    "newton_diagonal": ({}, {"mode": rec.Newton(jacobian="diagonal")}),
 }
-_APPLIES = {"batch_major": _not_the_default_layout, "bfloat16": _has_option("matmul_dtype")}
+
+
+def _nonlinear(cell_name, backend):
+    # Cells linear in the carry have their own parallel form (`scan_modes.py`).
+    return not issubclass(rec.get_cell_class(cell_name), rec.LinearCell)
+
+
+_APPLIES = {"batch_major": _not_the_default_layout, "bfloat16": _has_option("matmul_dtype"),
+            "newton_full": _nonlinear, "newton_diagonal": _nonlinear}
 
 
 def _ours(variant):

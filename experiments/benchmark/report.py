@@ -100,6 +100,57 @@ def scan_modes(rows, batch, width) -> list[str]:
     return lines + [""]
 
 
+_NEWTON_ROWS = {"sequential": "recurrent (fused)", "Newton full": "recurrent (newton_full)",
+                "Newton diagonal": "recurrent (newton_diagonal)"}
+
+
+def newton_times(rows) -> list[str]:
+    """Sequential against Newton, side by side per cell and T (from the throughput rows)."""
+    found = {(r["cell"], r["B"], r["T"], r["I"], r["H"], r["implementation"]): r for r in rows}
+    newton_names = (_NEWTON_ROWS["Newton full"], _NEWTON_ROWS["Newton diagonal"])
+    keys = list(dict.fromkeys(k[:5] for k in found if k[5] in newton_names))
+    if not keys:
+        return []
+    names = list(_NEWTON_ROWS)
+    lines = ["Sequential (the fused loop, `mode=\"auto\"`) against Newton unrolls "
+             "(`rec.Newton()` defaults, at initialisation), ms; train = forward + backward:", "",
+             "| cell | B,T,I,H | " + " | ".join(f"train: {n}" for n in names) + " | "
+             + " | ".join(f"forward: {n}" for n in names) + " | best Newton / sequential "
+             "(train) |", "|---|---|" + "---|" * (2 * len(names) + 1)]
+    for key in keys:
+        got = {n: found.get((*key, impl)) for n, impl in _NEWTON_ROWS.items()}
+        cells = [_fmt(None if got[n] is None else 1e3 * got[n][f"{kind}_s"], ".1f")
+                 for kind in ("train", "forward") for n in names]
+        newtons = [got[n]["train_s"] for n in names[1:] if got[n] is not None]
+        ratio = (min(newtons) / got["sequential"]["train_s"]
+                 if newtons and got["sequential"] is not None else None)
+        lines.append(f"| {key[0]} | {','.join(map(str, key[1:]))} | " + " | ".join(cells)
+                     + f" | {_fmt(ratio, '.2f')} |")
+    return lines + [""]
+
+
+def newton_iterations(rows, trained) -> list[str]:
+    """Newton's iterations to convergence on each problem (`experiments/benchmark/newton.py`)."""
+    lines = ["Newton iterations to convergence (`rec.analysis.newton_info`, tolerance 1e-6, "
+             f"capped at {rows[0]['max_iterations']}; \"no\": not converged, the sequential "
+             "fallback ran): \"timed\" is the problem timed above; the adding columns run "
+             "adding-problem sequences of length T through the cell at initialisation and "
+             "trained:", "",
+             "| cell | B,T,I,H | Jacobian | timed (init) | adding, init | adding, trained |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        counts = [f"{r[f'{p}_iterations']}" + ("" if r[f"{p}_converged"] else " (no)")
+                  for p in ("timed", "adding_init", "adding_trained")]
+        lines.append(f"| {r['cell']} | {r['B']},{r['T']},{r['I']},{r['H']} | {r['jacobian']} | "
+                     + " | ".join(counts) + " |")
+    lines.append("")
+    for t in trained:
+        lines.append(f"Trained {t['cell']} (H = {t['H']}): {t['steps']} steps of "
+                     f"`experiments/configs/adding.py` at T = {t['train_length']}, eval_mse "
+                     f"{t['eval_mse']:.4f} (baseline {t['chance']:.4f}).")
+    return lines + [""]
+
+
 def profiles(rows) -> list[str]:
     lines = []
     for p in rows:
@@ -140,5 +191,8 @@ def markdown(results: dict, config) -> str:
         lines += state_grads(results["state_grads"])
     if results["scan_rows"]:
         lines += scan_modes(results["scan_rows"], config.scan_batch, config.scan_width)
+    lines += newton_times(results["rows"])
+    if results["newton_rows"]:
+        lines += newton_iterations(results["newton_rows"], results["newton_trained"])
     lines += profiles(results["profiles"])
     return "\n".join(lines) + "\n" + study_step(results["study_step"])

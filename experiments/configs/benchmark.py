@@ -9,7 +9,13 @@ recurrence is linear in the carry; where the LSTM's fused step spends its time (
 `jax.profiler` trace, per loop and per XLA op). `:quick` is a small variant for a first look;
 `:shapes` times the RNN, LSTM and GRU at every B in {8, 32, 128}, T in {64, 256, 1024} and
 H in {64, 128, 256, 512} (I = 64), in turns and each framework in its own process under both
-host-memory policies, resuming where a cut run stopped.
+host-memory policies, resuming where a cut run stopped. `:newton` (issue 24) times the RNN, GRU
+and LSTM at H = 64, T in {256, 1024, 4096, 16384} sequentially and by Newton's method (full
+and diagonal Jacobians), forward and forward + backward, and counts Newton's iterations at
+initialisation and after training on the adding problem:
+
+    python launch.py --config=experiments/configs/benchmark.py:newton \
+        --workdir=runs/benchmark-newton
 """
 
 import ml_collections
@@ -54,6 +60,13 @@ def get_config(variant: str = "full"):
     config.separate_repeats = 10
     config.separate_implementations = ("fused", "flax", "nnx", "torch")
     config.separate_policies = ("system", "reuse")
+    # Newton unrolls (issue 24): iterations to converge (rec.analysis.newton_info, both
+    # Jacobians) for these cells at every entry of shapes, at initialisation and after
+    # training on the adding problem at the shape's H; () skips it. Their wall times are the
+    # variants newton_full and newton_diagonal.
+    config.newton_cells = ()
+    config.newton_train_steps = 2000  # Steps of experiments/configs/adding.py (its default).
+    config.newton_max_iterations = 200  # Cap of the count (rec.Newton's own default is T).
     # Keep each measured cell and shape in WORKDIR/points/ and measure only what is missing.
     config.resume = False
     if variant == "shapes":  # The grid of shapes (hours): every B, T and H below at I = 64.
@@ -65,11 +78,22 @@ def get_config(variant: str = "full"):
         config.study_step_gap = 0
         config.separate_rounds = 3
         config.resume = True
+    elif variant == "newton":  # Sequential against Newton (issue 24); batch 1: the full
+        # Jacobians of T = 16384 LSTM steps take 1 GiB per sequence (S = 2H = 128).
+        config.cells = config.newton_cells = ("rnn", "gru", "lstm")
+        config.shapes = tuple(f"1,{t},64,64" for t in (256, 1024, 4096, 16384))
+        config.variants = ("fused", "newton_full", "newton_diagonal")
+        config.peers = ()
+        config.repeats = 3  # A Newton training step at T = 16384 takes tens of seconds here.
+        config.state_grads_cells = config.scan_cells = config.profile_cells = ()
+        config.study_step_gap = 0
+        config.resume = True
     elif variant == "quick":
         config.shapes = ("16,64,32,64",)
         config.repeats = 5
         config.scan_lengths = (1000,)
         config.scan_repeats = 3
     elif variant != "full":
-        raise ValueError(f"variant must be 'full', 'quick' or 'shapes', got {variant!r}")
+        raise ValueError(f"variant must be 'full', 'quick', 'shapes' or 'newton', "
+                         f"got {variant!r}")
     return config
