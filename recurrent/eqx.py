@@ -71,7 +71,7 @@ class Recurrent(eqx.Module):
 
     def __call__(self, xs, carry=None, *, lengths=None, key=None, reverse=False,
                  time_major=False, unroll=1, remat=False, mode="auto", gradient="fused",
-                 layout="auto", inference: bool | None = None):
+                 layout="auto", initial_guess=None, inference: bool | None = None):
         """Runs `rec.unroll(self.cell, self.params, xs, carry, ...)`.
 
         Args:
@@ -83,8 +83,9 @@ class Recurrent(eqx.Module):
           lengths: the valid length, a scalar for one sequence or `[B]`.
           key: a PRNG key for dropout; needed only when the layer has dropout
             and `inference` is off.
-          reverse, time_major, unroll, remat, mode, gradient, layout: as in
-            `rec.unroll`.
+          reverse, time_major, unroll, remat, mode, gradient, layout,
+            initial_guess: as in `rec.unroll` (for one sequence, without the batch
+            axis).
           inference: overrides the field for this call.
 
         Returns:
@@ -104,10 +105,12 @@ class Recurrent(eqx.Module):
             xs = xs[:, None] if time_major else xs[None]
             carry = None if carry is None else jax.tree_util.tree_map(lambda c: c[None], carry)
             lengths = None if lengths is None else jnp.reshape(lengths, (1,))
+            initial_guess = None if initial_guess is None else jax.tree_util.tree_map(
+                lambda g: g[:, None] if time_major else g[None], initial_guess)
         ys, carry = unroll_layer(
             self.cell, self.params, xs, carry, lengths=lengths, reverse=reverse,
             time_major=time_major, unroll=unroll, remat=remat, mode=mode, gradient=gradient,
-            layout=layout,
+            layout=layout, initial_guess=initial_guess,
             rng=rng)
         if single:
             ys = ys[:, 0] if time_major else ys[0]

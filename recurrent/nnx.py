@@ -76,14 +76,14 @@ class Recurrent(nnx.Module):
 
     def __call__(self, xs, carry=None, *, lengths=None, reverse=False, time_major=False,
                  unroll=1, remat=False, mode="auto", gradient="fused", layout="auto",
-                 deterministic: bool | None = None, rngs=None):
+                 initial_guess=None, deterministic: bool | None = None, rngs=None):
         """Runs `rec.unroll(self.cell, params, xs, carry, ...)`.
 
         Args:
           xs: inputs `[B, T, I]` (`[T, B, I]` with `time_major=True`).
           carry: the initial carry for batch shape `(B,)`; zeros when None.
-          lengths, reverse, time_major, unroll, remat, mode, gradient, layout: as
-            in `rec.unroll`.
+          lengths, reverse, time_major, unroll, remat, mode, gradient, layout,
+            initial_guess: as in `rec.unroll`.
           deterministic: overrides the attribute for this call.
           rngs: an `nnx.Rngs`, `nnx.RngStream` or key for this call's dropout,
             instead of the stream kept at construction.
@@ -94,7 +94,7 @@ class Recurrent(nnx.Module):
         ys, carry = unroll_layer(
             self.cell, self.functional_params(), xs, carry, lengths=lengths, reverse=reverse,
             time_major=time_major, unroll=unroll, remat=remat, mode=mode, gradient=gradient,
-            layout=layout,
+            layout=layout, initial_guess=initial_guess,
             rng=self._dropout_key(deterministic, rngs))
         return (ys, carry) if self.return_carry else ys
 
