@@ -35,8 +35,10 @@ WALL_CLOCK = ("steps_per_sec", "wall_seconds", "compile_seconds", "train_seconds
               "provenance", "total_wall_seconds")
 #: Relative tolerance when a reproduction runs on another commit, machine or software.
 OTHER_MACHINE_RTOL = 0.02
-#: A quoted number: the number, then the comment naming entry, metric and format.
-QUOTE = re.compile(r"([+-]?[0-9][0-9,]*(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)%?"
+#: A quoted number: the number, then the comment naming entry, metric and format. A dash
+#: right after a number or a quote's comment is a range's ("0.023-0.055"), not a sign; a
+#: ">" before a number ("> 10000" censored) is text.
+QUOTE = re.compile(r"((?<![0-9.])(?:(?<!-->)[+-])?[0-9][0-9,]*(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)%?"
                    r"<!--result:([^:]+):(.+?):([^:>]*)-->")
 
 

@@ -25,7 +25,7 @@ def test_every_quoted_number_matches_its_registry_entry():
             entry = registry.load(name)
             assert metric in entry["metrics"], f"{doc}: {name} has no metric {metric!r}"
             shown = registry.format_value(entry["metrics"][metric], spec)
-            assert shown == number.replace(",", ""), (
+            assert shown == number, (
                 f"{os.path.basename(doc)} quotes {number} for {name}:{metric}; the registry "
                 f"holds {entry['metrics'][metric]} ({shown} at {spec!r})")
             quoted += 1
@@ -55,6 +55,12 @@ def test_quotes_parse_numbers_percentages_and_formats():
     # Exponent notation, as the sweep tables print small values (aggregate's ".2e").
     assert registry.quoted_numbers("± 5.91e-05<!--result:c:summary/x/std:.2e-->") == [
         ("5.91e-05", "c", "summary/x/std", ".2e")]
+    # A range: the dash after the first quote is not the second one's sign; a censored
+    # ">10000" quotes 10000.
+    assert registry.quoted_numbers("-0.3<!--result:a:lo:.1f-->-0.5<!--result:a:hi:.1f-->") == [
+        ("-0.3", "a", "lo", ".1f"), ("0.5", "a", "hi", ".1f")]
+    assert registry.quoted_numbers(">10000<!--result:a:n:.0f--> (0.023-0.5<!--result:a:x:.1f-->)"
+                                   ) == [("10000", "a", "n", ".0f"), ("0.5", "a", "x", ".1f")]
 
 
 def test_metrics_leave_out_wall_clock_and_flatten_nesting():
