@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import subprocess
@@ -88,3 +89,25 @@ def describe() -> dict:
     return {"commit": commit(), "machine": machine(), "software": software(),
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
+
+def groups(where: dict) -> list[dict]:
+    """Where the points of a run were computed, grouped.
+
+    Args:
+      where: per point name, the `describe()` of each process that trained it (None
+        for a process that recorded nothing, at an older commit).
+
+    Returns:
+      Each distinct (commit, machine, software), in order of first appearance, as
+      `{"commit", "machine", "software", "points"}`; a process that recorded nothing
+      gives commit and machine "not recorded" and software None.
+    """
+    grouped = {}
+    for point, entries in where.items():
+        for e in entries or [None]:
+            key = ("not recorded", "not recorded", None) if e is None else (
+                e["commit"], e["machine"], json.dumps(e["software"]))
+            grouped.setdefault(key, []).append(point)
+    return [{"commit": commit, "machine": machine,
+             "software": None if software is None else json.loads(software), "points": points}
+            for (commit, machine, software), points in grouped.items()]

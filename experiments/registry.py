@@ -92,26 +92,12 @@ def record(name: str, argv: list[str], results_path: str, wall_seconds: float,
 
 
 def points_ran_at(results) -> list[dict]:
-    """Where the points of a study ran, when its results say (`provenance`: per point, one
-    `provenance.describe()` per process that trained it, None where an older commit
-    recorded nothing): each distinct (commit, machine, software) with its points, in
-    order of first appearance; [] for results without per-point provenance.
-
-    The entry's own commit is the one that recorded it; a study resumed across sessions
-    may have trained its points at others, and a reproduction should know."""
+    """Where the points of a study ran (`provenance.groups` of its results' per-point
+    `provenance`); [] for results without it. The entry's own commit is the one that
+    recorded it; a study resumed across sessions may have trained its points at others,
+    and a reproduction should know."""
     where = results.get("provenance") if isinstance(results, dict) else None
-    if not isinstance(where, dict):
-        return []
-    groups = {}
-    for point, entries in where.items():
-        for e in entries or [None]:
-            key = ("not recorded", "not recorded", None) if e is None else (
-                e["commit"], e["machine"], json.dumps(e["software"], sort_keys=True))
-            groups.setdefault(key, []).append(point)
-    return [{"commit": commit, "machine": machine,
-             "software": None if software is None else json.loads(software),
-             "points": points}
-            for (commit, machine, software), points in groups.items()]
+    return provenance.groups(where) if isinstance(where, dict) else []
 
 
 def load(name: str, directory: str | None = None) -> dict:

@@ -14,7 +14,7 @@ import os
 import numpy as np
 
 import recurrent as rec
-from experiments import models
+from experiments import models, provenance
 from experiments import workdir as workdir_lib
 from experiments.errors import ConfigError
 from experiments.vanishing import dynamics, plots
@@ -222,21 +222,18 @@ def report(summary: dict, command: str) -> str:
 def _provenance_lines(where: dict) -> list[str]:
     """Which points ran on which commit, machine and software. Numbers agree to the last
     digit only within one group (see `experiments/provenance.py`)."""
-    groups = {}  # (commit, machine, software) -> point names
-    for name, entries in where.items():
-        for e in entries:
-            key = ("not recorded",) * 3 if e is None else (
-                e["commit"], e["machine"],
-                ", ".join(f"{k} {v}" for k, v in e["software"].items()))
-            groups.setdefault(key, []).append(name.replace("/gap", " gap "))
     lines = ["", "## Where the points were computed", "",
              "A point resumed in another process is listed once per process that trained it. "
              "Float rounding, and so every trained number, can differ between groups.", "",
              "| commit | machine | software | points |", "|---|---|---|---|"]
-    for (commit, machine, software), names in groups.items():
+    for group in provenance.groups(where):
+        commit = group["commit"]
         if len(commit) >= 40:  # A hash, perhaps with "+dirty": shorten the hash.
             commit = commit[:12] + commit[40:]
-        lines.append(f"| {commit} | {machine} | {software} | {'; '.join(names)} |")
+        software = ("not recorded" if group["software"] is None else
+                    ", ".join(f"{k} {v}" for k, v in group["software"].items()))
+        names = "; ".join(name.replace("/gap", " gap ") for name in group["points"])
+        lines.append(f"| {commit} | {group['machine']} | {software} | {names} |")
     return lines
 
 
