@@ -13,7 +13,7 @@ first use, so `import recurrent` works without it).
 import importlib
 import importlib.util
 
-from recurrent import analysis, interop, nn, nnx, registry, utils
+from recurrent import analysis, interop, nn, nnx, registry, tuning, utils
 from recurrent.base import Cell, HiddenCarry, KernelCell, Layer, LinearCell, LSTMCarry, auto_mode
 from recurrent.fused import default_layout as fused_layout
 from recurrent.gru import GRU
@@ -57,6 +57,7 @@ __all__ = [
     "nnx",
     "register_cell",
     "registry",
+    "tuning",
     "unroll",
     "utils",
 ]

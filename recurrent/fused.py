@@ -27,10 +27,12 @@ step of it compiles to slow code (docs/performance.md has the measurements).
 Two layouts of the loop give the same values and gradients (`LAYOUTS`):
 batch-major, carries [B, H] and products `h @ w_hh`, for every cell; and
 feature-major, carries [H, B] and products `w_hh^T @ h^T`, for `KernelCell`s with
-`feature_major` (the LSTM). XLA:CPU runs the per-step products of the second
-faster (the benchmark's floor times both), so `default_layout` picks it on CPU.
-Feature-major, a cell whose gating reads the two products only through their sum
-(the LSTM's) runs one product per step, `[w_ih; b; w_hh]^T [x_t; 1; h_{t-1}]`.
+`feature_major` (the RNN, LSTM and GRU). XLA:CPU often runs the per-step products of
+the second faster (the benchmark's floor times both), but which layout makes the
+faster step depends on the cell and the shape, so `default_layout` reads a measured
+table (`rec.tuning`). Feature-major, a cell whose gating reads the two products only
+through their sum (the LSTM's, the RNN's) runs one product per step,
+`[w_ih; b; w_hh]^T [x_t; 1; h_{t-1}]`.
 
 Values and gradients equal the plain scan's (`gradient="autodiff"` in
 `rec.unroll`) to float32 rounding; the tests check this for every cell, with and
@@ -45,6 +47,8 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from recurrent import tuning
+
 _map = jax.tree_util.tree_map
 
 
@@ -52,24 +56,21 @@ _map = jax.tree_util.tree_map
 LAYOUTS = ("auto", "batch_major", "feature_major")
 
 
-def default_layout(cell, backend: str | None = None) -> str:
+def default_layout(cell, backend: str | None = None, *, batch: int | None = None,
+                   steps: int | None = None) -> str:
     """The layout `scan_fused` uses for `cell` with `layout="auto"` (`rec.fused_layout`).
 
-    Feature-major for `KernelCell`s that support it (`cell.feature_major`; a cell
-    class works too) when JAX computes on the CPU, where XLA runs the per-step
-    products that way round markedly faster (the benchmark's floor rows time
-    both); batch-major elsewhere, including every other cell. `backend` is a
+    Chosen per backend, cell and shape (B = `batch`, T = `steps`, H) by `rec.tuning`
+    from the benchmark's measurements; batch-major for every cell without a
+    feature-major form (`cell.feature_major`; a cell class works too). `backend` is a
     JAX backend name ("cpu", "gpu", "tpu"); None means `jax.default_backend()`.
 
     Example:
       >>> import recurrent as rec
-      >>> rec.fused_layout(rec.LSTM(8), backend="cpu"), rec.fused_layout(rec.GRU(8))
-      ('feature_major', 'batch_major')
+      >>> rec.fused_layout(rec.LSTM(8), backend="tpu"), rec.fused_layout(rec.MinGRU(8))
+      ('batch_major', 'batch_major')
     """
-    backend = jax.default_backend() if backend is None else backend
-    if getattr(cell, "feature_major", False) and backend == "cpu":
-        return "feature_major"
-    return "batch_major"
+    return tuning.layout(cell, backend, batch=batch, steps=steps)
 
 
 def scan_fused(cell, params, xs_TxBxI, carry, lengths_B, *, reverse=False, unroll=1,
@@ -81,14 +82,14 @@ def scan_fused(cell, params, xs_TxBxI, carry, lengths_B, *, reverse=False, unrol
     recurrence. `layout` picks the loop's layout (see `LAYOUTS` and
     `default_layout`); every layout gives the same values and gradients.
     """
+    steps, batch = xs_TxBxI.shape[:2]
     if layout == "auto":
-        layout = default_layout(cell)
+        layout = default_layout(cell, batch=batch, steps=steps)
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
     if layout == "feature_major" and not getattr(cell, "feature_major", False):
         raise ValueError(f"{type(cell).__name__} has no feature-major form "
                          f"(layout='feature_major' needs a KernelCell with feature_major = True)")
-    steps = xs_TxBxI.shape[0]
     valid_TxB = None
     if lengths_B is not None:
         valid_TxB = jnp.arange(steps)[:, None] < lengths_B[None, :]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, ClassVar
 
 import jax
@@ -51,6 +52,7 @@ class GRU(KernelCell):
 
     gate_names: ClassVar[tuple[str, ...]] = ("r", "z", "n")
     recurrent_bias: ClassVar[bool] = True
+    feature_major: ClassVar[bool] = True
     hidden_size: int
     param_dtype: Any = "float32"
     matmul_dtype: Any = None
@@ -71,21 +73,21 @@ class GRU(KernelCell):
         return HiddenCarry(h=jnp.zeros(shape, dtype))
 
     @staticmethod
-    def _gates(projected_x, projected_carry):
-        x_r, x_z, x_n = jnp.split(projected_x, 3, axis=-1)
-        h_r, h_z, h_n = jnp.split(projected_carry, 3, axis=-1)
+    def _gates(projected_x, projected_carry, axis=-1):
+        x_r, x_z, x_n = jnp.split(projected_x, 3, axis=axis)
+        h_r, h_z, h_n = jnp.split(projected_carry, 3, axis=axis)
         return jax.nn.sigmoid(x_r + h_r), jax.nn.sigmoid(x_z + h_z), x_n, h_n
 
-    def pointwise_transition(self, carry, projected_x, projected_carry):
-        r, z, x_n, h_n = self._gates(projected_x, projected_carry)
+    def pointwise_transition(self, carry, projected_x, projected_carry, axis=-1):
+        r, z, x_n, h_n = self._gates(projected_x, projected_carry, axis)
         n = jnp.tanh(x_n + r * h_n)
         return HiddenCarry(h=(1.0 - z) * n + z * carry.h)
 
-    def pointwise_vjp(self, carry, projected_x, projected_carry):
-        r, z, x_n, h_n = self._gates(projected_x, projected_carry)
+    def pointwise_vjp(self, carry, projected_x, projected_carry, axis=-1):
+        r, z, x_n, h_n = self._gates(projected_x, projected_carry, axis)
         n = jnp.tanh(x_n + r * h_n)
         new = HiddenCarry(h=(1.0 - z) * n + z * carry.h)
-        return new, jax.tree_util.Partial(_gru_pullback, r, z, n, h_n, carry.h)
+        return new, jax.tree_util.Partial(_PULLBACKS[axis], r, z, n, h_n, carry.h)
 
     def recurrent_parameters(self):
         """The update-gate block of `w_hh`: per unit, the weights from h_{t-1} into z_t."""
@@ -96,12 +98,16 @@ class GRU(KernelCell):
         return self._gates(projected_x, self.project_carry(params, carry))[1]
 
 
-def _gru_pullback(r, z, n, h_n, h_previous, new_bar):
+def _gru_pullback(r, z, n, h_n, h_previous, new_bar, *, axis):
     """The GRU gating's VJP from its saved gates (no recomputation)."""
     g = new_bar.h
     n_pre_bar = g * (1.0 - z) * (1.0 - n * n)
     r_pre_bar = n_pre_bar * h_n * r * (1.0 - r)
     z_pre_bar = g * (h_previous - n) * z * (1.0 - z)
-    projected_x_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar], axis=-1)
-    projected_carry_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar * r], axis=-1)
+    projected_x_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar], axis=axis)
+    projected_carry_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar * r], axis=axis)
     return HiddenCarry(h=g * z), projected_x_bar, projected_carry_bar
+
+
+# One function object per layout, so the pullbacks' tree structure is stable.
+_PULLBACKS = {axis: functools.partial(_gru_pullback, axis=axis) for axis in (-1, 0)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -54,6 +54,7 @@ class RNN(KernelCell):
       (2, 4)
     """
 
+    feature_major: ClassVar[bool] = True
     hidden_size: int
     activation: str = "tanh"
     recurrent_init: str = "orthogonal"
@@ -80,5 +81,6 @@ class RNN(KernelCell):
         shape = _checks.batch_shape_tuple(batch_shape) + (self.hidden_size,)
         return HiddenCarry(h=jnp.zeros(shape, dtype))
 
-    def pointwise_transition(self, carry, projected_x, projected_carry):
+    def pointwise_transition(self, carry, projected_x, projected_carry, axis=-1):
+        del axis  # Element-wise: the same along either axis.
         return HiddenCarry(h=ACTIVATIONS[self.activation](projected_x + projected_carry))

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+import recurrent as rec
 from experiments import benchmark, runner
 from experiments.benchmark import floor, op_profile, report
 from experiments.configs import benchmark as benchmark_config
@@ -21,9 +22,10 @@ def test_benchmark_writes_tables(tmp_path):
     results = runner.run(config, str(tmp_path), command="python launch.py (test)")
     names = [(r["cell"], r["implementation"]) for r in results["rows"]]
     assert names == [
-        # The LSTM runs feature-major on CPU, so its batch-major loop is a row of its own.
+        # The LSTM's fused loop has two layouts: the default ("fused") and each one.
         ("lstm", "floor (unavoidable products)"), ("lstm", "recurrent (fused)"),
-        ("lstm", "recurrent (batch_major)"), ("lstm", "recurrent (autodiff)"),
+        ("lstm", "recurrent (batch_major)"), ("lstm", "recurrent (feature_major)"),
+        ("lstm", "recurrent (autodiff)"),
         ("lstm", "recurrent (bfloat16)"), ("lstm", "recurrent (remat)"),
         ("lstm", "flax.linen.RNN(OptimizedLSTMCell)"),
         # IndRNN is batch-major already, has no bfloat16 option and no peer.
@@ -38,7 +40,10 @@ def test_benchmark_writes_tables(tmp_path):
     assert fused["train_over_floor"] == pytest.approx(
         fused["train_s"] / results["rows"][0]["train_s"])
     speedup = results["speedups"][0]["train_speedup"]["flax.linen.RNN(OptimizedLSTMCell)"]
-    assert speedup == pytest.approx(results["rows"][6]["train_s"] / fused["train_s"])
+    assert speedup == pytest.approx(results["rows"][7]["train_s"] / fused["train_s"])
+    # The rows of the fused loop say which layout they ran; the default's is rec.tuning's.
+    assert [r.get("layout") for r in results["rows"][1:4]] == [
+        rec.fused_layout(rec.LSTM(4), batch=2, steps=5), "batch_major", "feature_major"]
     (instruments,) = results["state_grads"]
     assert instruments["ratio"] > 0 and instruments["lyapunov_exponents"] == 3
     for name in ("lyapunov", "sensitivity"):
@@ -78,7 +83,7 @@ def test_floor_counts_the_faster_layout_of_each_chain():
 @pytest.mark.parametrize("key, value, message", [
     ("shapes", ("2,5,3",), "shapes entries must be 'B,T,I,H'"),
     ("variants", ("fused", "fast"),
-     "variants\\[...\\] must be one of fused, batch_major, autodiff"),
+     "variants\\[...\\] must be one of fused, batch_major, feature_major, autodiff"),
     ("peers", ("keras",), "peers\\[...\\] must be one of flax, nnx, torch, cudnn"),
     ("cells", ("lstm", "tcn"), "cells: unknown cell 'tcn'"),
     ("profile_cells", ("tcn",), "profile_cells: unknown cell 'tcn'"),
@@ -146,12 +151,14 @@ def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, mo
 
     config = benchmark_config.get_config("shapes")
     config.cells, config.shapes, config.repeats = ("gru",), ("2,5,3,4",), 2
+    config.variants = ("fused", "batch_major", "feature_major")  # No unrolled loops.
     config.peers, config.separate_implementations = ("nnx",), ("fused", "flax")
     config.separate_rounds, config.separate_repeats = 1, 2
     config.separate_policies = ("reuse",)  # launch.py's policy, applied in each worker.
     results = runner.run(config, str(tmp_path), command="python launch.py (test)")
-    assert [r["implementation"] for r in results["rows"][:3]] == [
-        "floor (unavoidable products)", "recurrent (fused)", "flax.nnx.RNN(GRUCell)"]
+    assert [r["implementation"] for r in results["rows"]] == [
+        "floor (unavoidable products)", "recurrent (fused)", "recurrent (batch_major)",
+        "recurrent (feature_major)", "flax.nnx.RNN(GRUCell)"]
     own = results["separate_rows"]
     assert [(r["implementation"], r["T"], r["policy"]) for r in own] == [
         ("recurrent (fused)", 5, "reuse"), ("flax.linen.RNN(GRUCell)", 5, "reuse")]
@@ -166,6 +173,39 @@ def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, mo
     monkeypatch.setattr(benchmark.throughput, "group", lambda *a: pytest.fail("re-measured"))
     again = runner.run(config, str(tmp_path), command="python launch.py (test)")
     assert again["rows"] == results["rows"] and again["separate_rows"] == own
+    _check_the_tuning_tool(tmp_path, results, monkeypatch)
+
+
+def _check_the_tuning_tool(workdir, results, monkeypatch):
+    """`python -m experiments.benchmark.tuning` on a finished run: the faster layout of each
+    point, and (`--write`) a table that `rec.tuning` then reads."""
+    import importlib
+
+    from experiments.benchmark import tuning
+    from recurrent import tuning_table
+
+    times = {}  # Per layout, its faster row ("fused" ran one of the two).
+    for r in results["rows"]:
+        if r.get("layout"):
+            times[r["layout"]] = min(times.get(r["layout"], 1e9), 1e3 * r["train_s"])
+    (chosen,) = tuning.choices(results["rows"], "cpu")
+    assert chosen["layout"] == min(times, key=times.get) and chosen["train_ms"] == times
+    assert (chosen["cell_class"], chosen["B"], chosen["T"], chosen["H"]) == ("GRU", 2, 5, 4)
+    table = workdir / "tuning_table.py"
+    table.write_text(open(tuning.TABLE_PATH).read())
+    monkeypatch.setattr(tuning, "TABLE_PATH", str(table))
+    tuning.main(["tuning", str(workdir), "--write"])
+    spec = importlib.util.spec_from_file_location("written_table", table)
+    written = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(written)
+    assert written.MEASURED[("cpu", "GRU", 2, 5, 4)]["layout"] == chosen["layout"]
+    assert written.SOURCE["cpu"]["command"] == "python launch.py (test)"
+    monkeypatch.setattr(tuning_table, "MEASURED", written.MEASURED)
+    assert rec.fused_layout(rec.GRU(4), batch=2, steps=5) == chosen["layout"]
+    # Bad input: one line, exit 2.
+    with pytest.raises(SystemExit) as stop:
+        tuning.main(["tuning", str(workdir / "missing")])
+    assert stop.value.code == 2
 
 
 def test_a_worker_refuses_bad_arguments_in_one_line():

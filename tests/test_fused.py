@@ -128,26 +128,10 @@ def test_vmapped_gradients(name, xs):
     _assert_close(fused, autodiff, rtol=1e-4)
 
 
-class _ColumnsRNN(rec.RNN):
-    """An RNN that opts in to the feature-major loop (the built-in one measured no faster)."""
+class _VjpGRU(rec.GRU):
+    """A GRU through the default pointwise_vjp (jax.vjp) instead of its hand-written one."""
 
-    feature_major = True
-
-    def pointwise_transition(self, carry, projected_x, projected_carry, axis=-1):
-        return super().pointwise_transition(carry, projected_x, projected_carry)
-
-
-class _ColumnsGRU(rec.GRU):
-    """A GRU that opts in: its gating reads the two products apart (the reset gate)."""
-
-    feature_major = True
     pointwise_vjp = rec.Cell.pointwise_vjp  # jax.vjp: one error per product.
-
-    def pointwise_transition(self, carry, projected_x, projected_carry, axis=-1):
-        last = lambda a: jnp.moveaxis(a, axis, -1)  # noqa: E731
-        new = super().pointwise_transition(jax.tree_util.tree_map(last, carry),
-                                           last(projected_x), last(projected_carry))
-        return jax.tree_util.tree_map(lambda a: jnp.moveaxis(a, -1, axis), new)
 
 
 _FORWARD_PERTURBED, _REVERSE_REMAT = (False, False, True), (True, True, False)
@@ -156,14 +140,17 @@ _FORWARD_PERTURBED, _REVERSE_REMAT = (False, False, True), (True, True, False)
 @pytest.mark.parametrize("name,reverse,remat,perturbed", [
     ("rnn",) + _FORWARD_PERTURBED, ("rnn",) + _REVERSE_REMAT,
     ("lstm",) + _FORWARD_PERTURBED, ("lstm",) + _REVERSE_REMAT,
-    ("gru",) + _FORWARD_PERTURBED,
+    ("gru",) + _FORWARD_PERTURBED, ("gru",) + _REVERSE_REMAT,
+    ("gru_vjp",) + _FORWARD_PERTURBED,
 ], ids=["rnn-forward-perturbed", "rnn-reverse-remat", "lstm-forward-perturbed",
-        "lstm-reverse-remat", "gru-forward-perturbed"])
+        "lstm-reverse-remat", "gru-forward-perturbed", "gru-reverse-remat",
+        "gru-vjp-forward-perturbed"])
 def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, perturbed, xs):
-    # The RNN and GRU go through the default pointwise_vjp (jax.vjp with the feature axis):
-    # the RNN's returns one error for both products, so its step is one product as the
-    # LSTM's; the GRU's two, so its step keeps two products and a bias on the carry's.
-    cell = {"rnn": _ColumnsRNN(H), "gru": _ColumnsGRU(H)}.get(name) or CELLS[name]
+    # The RNN goes through the default pointwise_vjp (jax.vjp with the feature axis), which
+    # returns one error for both products, so its step is one product as the LSTM's; the
+    # GRU's (hand-written, and through jax.vjp) two, so its step keeps two products and a
+    # bias on the carry's.
+    cell = {"gru_vjp": _VjpGRU(H)}.get(name) or CELLS[name]
     params = _params(cell)
     carry = jax.tree_util.tree_map(lambda c: c + 0.5, cell.initial_carry((B,)))
     xs_TxBxI = jnp.swapaxes(xs, 0, 1)
@@ -188,24 +175,59 @@ def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, pertur
 
 def test_the_layout_is_chosen_per_cell_and_checked(xs):
     assert jax.default_backend() == "cpu"  # The suite runs on CPU.
-    assert fused_lib.default_layout(rec.LSTM(H)) == "feature_major"
-    assert fused_lib.default_layout(_ColumnsRNN(H)) == "feature_major"
-    assert fused_lib.default_layout(rec.RNN(H)) == "batch_major"
-    assert fused_lib.default_layout(rec.GRU(H)) == "batch_major"
-    assert fused_lib.default_layout(rec.IndRNN(H)) == "batch_major"
-    cell = rec.GRU(H)
+    for cell in (rec.LSTM(H), rec.RNN(H), rec.GRU(H)):
+        assert fused_lib.default_layout(cell) == rec.tuning.layout(cell)
+    cell = rec.IndRNN(H)
+    assert fused_lib.default_layout(cell) == "batch_major"  # It has no feature-major form.
     args = (cell, cell.init(jax.random.key(0), I), jnp.swapaxes(xs, 0, 1),
             cell.initial_carry((B,)), None)
-    with pytest.raises(ValueError, match="GRU has no feature-major form"):
+    with pytest.raises(ValueError, match="IndRNN has no feature-major form"):
         fused_lib.scan_fused(*args, layout="feature_major")
     with pytest.raises(ValueError, match="layout must be one of auto, batch_major, "
                                          "feature_major, got 'columns'"):
         fused_lib.scan_fused(*args, layout="columns")
 
 
+def test_the_tuning_table_picks_the_nearest_measured_shape(monkeypatch):
+    from recurrent import tuning_table
+
+    def entry(layout):
+        return {"layout": layout, "train_ms": {"batch_major": 1.0, "feature_major": 2.0},
+                "forward_ms": {"batch_major": 1.0, "feature_major": 2.0}}
+    monkeypatch.setattr(tuning_table, "SOURCE", {"cpu": {
+        "command": "c", "commit": "x", "date": "d", "machine": "m", "software": {}}})
+    monkeypatch.setattr(tuning_table, "MEASURED", {
+        ("cpu", "GRU", 8, 64, 64): entry("feature_major"),
+        ("cpu", "GRU", 128, 64, 64): entry("batch_major"),
+        ("cpu", "GRU", 8, 1024, 512): entry("batch_major")})
+    layout = rec.tuning.layout
+    assert layout(rec.GRU(64), "cpu", batch=8, steps=64) == "feature_major"
+    assert layout(rec.GRU(64), "cpu", batch=100, steps=50) == "batch_major"
+    assert layout(rec.GRU(64), "cpu", batch=30, steps=64) == "feature_major"  # Log space:
+    assert layout(rec.GRU(64), "cpu", batch=34, steps=64) == "batch_major"  # sqrt(8*128) = 32.
+    assert layout(rec.GRU(400), "cpu", batch=8, steps=900) == "batch_major"
+    assert layout(_VjpGRU(64), "cpu", batch=8, steps=64) == "feature_major"  # A subclass.
+    # Without B and T the distance is over H alone; a class has no H (the first entry wins).
+    assert layout(rec.GRU(512), "cpu") == "batch_major"
+    assert layout(rec.GRU, "cpu") == "feature_major"
+    # A backend or cell without entries gets the fallback; a cell without the form, its one.
+    assert layout(rec.GRU(64), "gpu", batch=8, steps=64) == "batch_major"
+    assert layout(rec.LSTM(64), "cpu", batch=8, steps=64) == rec.tuning.FALLBACK["cpu", "LSTM"]
+    assert layout(rec.IndRNN(64), "cpu", batch=8, steps=64) == "batch_major"
+    text = rec.tuning.describe()
+    assert "cpu      GRU        8    64    64  feature_major  1.00 / 2.00" in text
+    assert "cpu LSTM: feature_major" in text
+    # The call's own B and T reach the table through rec.unroll.
+    chosen = []
+    monkeypatch.setattr(rec.tuning, "layout", lambda *a, **k: chosen.append(k) or "batch_major")
+    cell = rec.GRU(4)
+    rec.unroll(cell, cell.init(jax.random.key(0), 3), jnp.ones((5, 7, 3)))
+    assert chosen == [{"batch": 5, "steps": 7}]
+
+
 def test_unroll_takes_the_layout_through_composite_layers(xs):
     # The public names: rec.fused_layout (with a backend to ask about) and unroll's layout.
-    assert rec.fused_layout(rec.LSTM, backend="gpu") == "batch_major"
+    assert rec.fused_layout(rec.LSTM, backend="gpu") == "batch_major"  # No GPU entries.
     assert rec.fused_layout(rec.LSTM(H), backend="cpu") == rec.fused_layout(rec.LSTM(H))
     stack = rec.Stack([rec.LSTM(H), rec.LSTM(H)])
     params = stack.init(jax.random.key(0), I)
@@ -281,15 +303,15 @@ def test_weight_gradients_are_computed_after_the_loop(name):
 
 def test_feature_major_step_merges_the_products_of_a_summing_gating(xs):
     # The LSTM's gating reads x w_ih + h w_hh only through the sum: one product per step.
-    lstm = CELLS["lstm"]
-    forward = lambda cell: jax.make_jaxpr(  # noqa: E731
-        lambda p: rec.unroll(cell, p, xs)[0])(cell.init(jax.random.key(0), I))
-    assert fused_lib.default_layout(lstm) == "feature_major"
-    assert _dot_shapes_inside_loops(forward(lstm)) == [(4 * H, B)]
+    def forward(cell):
+        return jax.make_jaxpr(lambda p: rec.unroll(cell, p, xs, layout="feature_major")[0])(
+            cell.init(jax.random.key(0), I))
+    assert _dot_shapes_inside_loops(forward(rec.LSTM(H))) == [(4 * H, B)]
     # So does the RNN's (tanh of the sum) ...
-    assert _dot_shapes_inside_loops(forward(_ColumnsRNN(H))) == [(H, B)]
+    assert _dot_shapes_inside_loops(forward(rec.RNN(H))) == [(H, B)]
     # ... while a gating that reads them apart (the GRU's reset gate) keeps both.
-    assert _dot_shapes_inside_loops(forward(_ColumnsGRU(H))) == [(3 * H, B), (3 * H, B)]
+    assert _dot_shapes_inside_loops(forward(rec.GRU(H))) == [(3 * H, B), (3 * H, B)]
+    assert _dot_shapes_inside_loops(forward(_VjpGRU(H))) == [(3 * H, B), (3 * H, B)]
 
 
 def test_bfloat16_matmuls_keep_a_float32_carry(xs):

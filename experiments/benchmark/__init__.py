@@ -156,10 +156,14 @@ def _grid(config, workdir, shapes, notes) -> tuple[list[dict], list[dict]]:
     backend = jax.default_backend()
     entries = throughput.requested(config, backend, notes)
     rows, own = [], []
+    # Every in-process point first (they are what rec.tuning's table is read from), then
+    # the processes of their own.
     for name in config.cells:
         for shape in shapes:
             rows += _point(config, workdir, "turns", name, shape, throughput.group, entries,
                            backend, config.seed, config.repeats)
+    for name in config.cells:
+        for shape in shapes:
             for policy in config.separate_policies if config.separate_rounds else ():
                 own += _point(config, workdir, f"own-{policy}", name, shape, separate.group,
                               config.separate_implementations, config.separate_rounds,

@@ -56,8 +56,14 @@ def prepare_ours(cell_name, variant, shape, seed) -> dict:
     def forward(params, xs):
         return rec.unroll(cell, params, xs, **unroll_options)[0]
 
-    return prepared_jax(f"recurrent ({variant})", lambda p, x: loss_of_outputs(forward(p, x)),
-                        forward, params, inputs(shape, seed))
+    prepared = prepared_jax(f"recurrent ({variant})",
+                            lambda p, x: loss_of_outputs(forward(p, x)), forward, params,
+                            inputs(shape, seed))
+    if cell.has_fused_backward and unroll_options.get("gradient", "fused") == "fused":
+        # The fused loop's layout as run: for "auto", what rec.tuning chose at this shape.
+        prepared["layout"] = unroll_options.get("layout") or rec.fused_layout(
+            cell, batch=shape[0], steps=shape[1])
+    return prepared
 
 
 def _has_option(option):
@@ -65,15 +71,15 @@ def _has_option(option):
         f.name for f in dataclasses.fields(rec.get_cell_class(cell_name))}
 
 
-def _not_the_default_layout(cell_name, backend):
-    # Cells that run batch-major by default have that row already ("fused").
-    return rec.fused_layout(rec.get_cell_class(cell_name), backend) != "batch_major"
+def _has_both_layouts(cell_name, backend):
+    return getattr(rec.get_cell_class(cell_name), "feature_major", False)
 
 
 #: Each variant of this library: (cell options, `rec.unroll` options).
 _OPTIONS = {
     "fused": ({}, {}),
-    "batch_major": ({}, {"layout": "batch_major"}),
+    "batch_major": ({}, {"layout": "batch_major"}),  # The fused loop in each layout (the
+    "feature_major": ({}, {"layout": "feature_major"}),  # cells that have both).
     "autodiff": ({}, {"gradient": "autodiff"}),
     "bfloat16": ({"matmul_dtype": "bfloat16"}, {}),
     "remat": ({}, {"remat": True}),
@@ -91,8 +97,9 @@ def _nonlinear(cell_name, backend):
     return not issubclass(rec.get_cell_class(cell_name), rec.LinearCell)
 
 
-_APPLIES = {"batch_major": _not_the_default_layout, "bfloat16": _has_option("matmul_dtype"),
-            "newton_full": _nonlinear, "newton_diagonal": _nonlinear}
+_APPLIES = {"batch_major": _has_both_layouts, "feature_major": _has_both_layouts,
+            "bfloat16": _has_option("matmul_dtype"), "newton_full": _nonlinear,
+            "newton_diagonal": _nonlinear}
 
 
 def _ours(variant):

@@ -25,8 +25,11 @@ def throughput(rows, speedups, repeats) -> list[str]:
         group = [r for r in rows if shape_key(r) == key]
         for r in group:
             temp = None if r["temp_bytes"] is None else r["temp_bytes"] / 2 ** 20
+            name = r["implementation"]
+            if r.get("layout") and r["layout"] not in name:  # The layout "fused" ran in.
+                name += f", {r['layout'].replace('_', '-')}"
             lines.append(
-                f"| {r['implementation']} | {1e3 * r['train_s']:.1f} "
+                f"| {name} | {1e3 * r['train_s']:.1f} "
                 f"| {r['train_tokens_per_s']:,.0f} | {r['train_over_floor']:.2f} "
                 f"| {1e3 * r['forward_s']:.1f} | {r['forward_tokens_per_s']:,.0f} "
                 f"| {_fmt(r['compile_s'], '.2f')} | {_fmt(temp, '.1f')} "

@@ -9,7 +9,9 @@ recurrence is linear in the carry; where the LSTM's fused step spends its time (
 `jax.profiler` trace, per loop and per XLA op). `:quick` is a small variant for a first look;
 `:shapes` times the RNN, LSTM and GRU at every B in {8, 32, 128}, T in {64, 256, 1024} and
 H in {64, 128, 256, 512} (I = 64), in turns and each framework in its own process under both
-host-memory policies, resuming where a cut run stopped. `:newton` (issue 24) times the RNN, GRU
+host-memory policies, resuming where a cut run stopped; `:tuning` times the fused loop's
+two layouts alone on the same grid, for `rec.tuning`'s table
+(`python -m experiments.benchmark.tuning WORKDIR --write`). `:newton` (issue 24) times the RNN, GRU
 and LSTM at H = 64, T in {256, 1024, 4096, 16384} sequentially and by Newton's method (full
 and diagonal Jacobians), forward and forward + backward, and counts Newton's iterations at
 initialisation and after training on the adding problem:
@@ -27,11 +29,12 @@ def get_config(variant: str = "full"):
     config.seed = 0  # Seeds parameters and inputs.
     config.cells = ("lstm", "gru", "rnn")  # Cells measured for throughput.
     config.shapes = ("32,256,64,256",)  # Shapes measured, "B,T,I,H" each.
-    # This library's variants: fused (custom VJP, the default), batch_major (the fused loop
-    # batch-major, for the cells that run feature-major on CPU), autodiff (JAX's derivative
-    # of the scan), bfloat16 (matmul_dtype="bfloat16"), remat (rematerialised steps);
-    # also available: unroll2, unroll4 (rec.unroll(..., unroll=2 or 4)).
-    config.variants = ("fused", "batch_major", "autodiff", "bfloat16", "remat")
+    # This library's variants: fused (custom VJP, the default, in the layout rec.tuning
+    # chooses), batch_major and feature_major (the fused loop in each layout, for the cells
+    # that have both: RNN, LSTM, GRU), autodiff (JAX's derivative of the scan), bfloat16
+    # (matmul_dtype="bfloat16"), remat (rematerialised steps); also available: unroll2,
+    # unroll4 (rec.unroll(..., unroll=2 or 4)).
+    config.variants = ("fused", "batch_major", "feature_major", "autodiff", "bfloat16", "remat")
     # Other implementations: flax.linen and flax.nnx cells, PyTorch; cudnn needs a GPU.
     config.peers = ("flax", "nnx", "torch", "cudnn")
     config.repeats = 20  # Timed runs per measurement (the median is reported).
@@ -69,14 +72,27 @@ def get_config(variant: str = "full"):
     config.newton_max_iterations = 200  # Cap of the count (rec.Newton's own default is T).
     # Keep each measured cell and shape in WORKDIR/points/ and measure only what is missing.
     config.resume = False
-    if variant == "shapes":  # The grid of shapes (hours): every B, T and H below at I = 64.
-        config.shapes = tuple(f"{b},{t},64,{h}" for t in (64, 256, 1024) for b in (8, 32, 128)
-                              for h in (64, 128, 256, 512))
-        config.variants = ("fused",)
+    grid = tuple(f"{b},{t},64,{h}" for t in (64, 256, 1024) for b in (8, 32, 128)
+                 for h in (64, 128, 256, 512))
+    if variant == "shapes":  # The grid of shapes (hours): every B, T and H above at I = 64.
+        config.shapes = grid
+        # Both layouts and the unrolled loops too: `python -m experiments.benchmark.tuning`
+        # reads the layouts' rows into rec.tuning's table.
+        config.variants = ("fused", "batch_major", "feature_major", "unroll2", "unroll4")
         config.repeats = 10
         config.state_grads_cells = config.scan_cells = config.profile_cells = ()
         config.study_step_gap = 0
         config.separate_rounds = 3
+        config.resume = True
+    elif variant == "tuning":  # rec.tuning's table: the fused loop's two layouts alone on
+        # the grid, timed in turns (about an hour here), then
+        # `python -m experiments.benchmark.tuning WORKDIR --write`.
+        config.shapes = grid
+        config.variants = ("batch_major", "feature_major")
+        config.peers = ()
+        config.repeats = 5
+        config.state_grads_cells = config.scan_cells = config.profile_cells = ()
+        config.study_step_gap = 0
         config.resume = True
     elif variant == "newton":  # Sequential against Newton (issue 24); batch 1: the full
         # Jacobians of T = 16384 LSTM steps take 1 GiB per sequence (S = 2H = 128).
@@ -94,6 +110,6 @@ def get_config(variant: str = "full"):
         config.scan_lengths = (1000,)
         config.scan_repeats = 3
     elif variant != "full":
-        raise ValueError(f"variant must be 'full', 'quick', 'shapes' or 'newton', "
+        raise ValueError(f"variant must be 'full', 'quick', 'shapes', 'tuning' or 'newton', "
                          f"got {variant!r}")
     return config

@@ -1,0 +1,137 @@
+"""The fused loop's layout per cell and shape, chosen from a benchmark run (`rec.tuning`).
+
+    python launch.py --config=experiments/configs/benchmark.py:tuning --workdir=W
+    python -m experiments.benchmark.tuning W            # the choices and the evidence
+    python -m experiments.benchmark.tuning W --write    # ... and rewrite the library's table
+
+Reads the in-process rows of a finished run (`W/benchmark.json`): at every cell and shape
+where both layouts of the fused loop were timed (the variants `batch_major` and
+`feature_major`, and `fused` under the layout it ran), the faster training step's layout
+is the choice. Printed beside it: both layouts' training and forward times, whether the
+library's current table (`recurrent/tuning_table.py`) would pick a layout slower than the
+best by more than `NOISE`, and, where the run timed them (`unroll2`, `unroll4`), loops of 2
+and 4 steps per iteration against one. `--write` replaces `recurrent/tuning_table.py` with
+the choices and the run's command, commit, date, machine and software.
+"""
+
+from __future__ import annotations
+
+import os
+import pprint
+import re
+
+import recurrent as rec
+from experiments import cli
+from experiments import workdir as workdir_lib
+from experiments.benchmark.throughput import shape_key
+from experiments.errors import ConfigError
+
+#: The layout rows' implementation names, and the unrolled loops'.
+_LAYOUT_ROWS = ("recurrent (fused)", "recurrent (batch_major)", "recurrent (feature_major)")
+_UNROLL_ROWS = {2: "recurrent (unroll2)", 4: "recurrent (unroll4)"}
+#: A slower choice by less than this fraction counts as a tie (medians of in-turn timings on
+#: this 2-core machine moved by about this much between runs).
+NOISE = 0.03
+TABLE_PATH = rec.tuning.TABLE_FILE
+
+
+def backend_of(results) -> str:
+    """The JAX backend a run measured on, from its machine line ("..., JAX 0.10.2 on cpu")."""
+    found = re.search(r"JAX \S+ on (\w+)", results.get("machine", ""))
+    if found is None:
+        raise ConfigError(f"the run's machine line {results.get('machine')!r} names no JAX "
+                          "backend")
+    return found.group(1)
+
+
+def choices(rows, backend: str) -> list[dict]:
+    """Per cell and shape with both layouts timed: their medians (ms) and the faster one."""
+    out = []
+    for key in dict.fromkeys(shape_key(r) for r in rows):
+        group = [r for r in rows if shape_key(r) == key]
+        train, forward = {}, {}
+        for r in group:
+            if r["implementation"] in _LAYOUT_ROWS and "layout" in r:
+                layout = r["layout"]  # Several rows of one layout: keep the faster median.
+                train[layout] = min(train.get(layout, float("inf")), 1e3 * r["train_s"])
+                forward[layout] = min(forward.get(layout, float("inf")), 1e3 * r["forward_s"])
+        if set(train) != {"batch_major", "feature_major"}:
+            continue
+        cell, batch, steps, _, hidden = key
+        best = min(train, key=train.get)
+        fused = next((r for r in group if r["implementation"] == "recurrent (fused)"), None)
+        unrolled = {n: 1e3 * r["train_s"] / train[fused["layout"]] for n, name in
+                    _UNROLL_ROWS.items() for r in group
+                    if fused is not None and r["implementation"] == name}
+        cell_class = rec.get_cell_class(cell)
+        current = rec.tuning.layout(cell_class(hidden), backend, batch=batch, steps=steps)
+        out.append({"backend": backend, "cell": cell, "cell_class": cell_class.__name__,
+                    "B": batch, "T": steps, "H": hidden, "layout": best, "train_ms": train,
+                    "forward_ms": forward, "current": current,
+                    "current_over_best": train[current] / train[best],
+                    "unroll_over_one": unrolled})
+    return out
+
+
+def describe(chosen) -> str:
+    lines = ["| cell | B | T | H | train ms batch-major | feature-major | faster | forward ms "
+             "batch-major | feature-major | current table | current / best | unroll 2, 4 "
+             "/ 1 (train) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for c in chosen:
+        slow = " (slower)" if c["current_over_best"] > 1 + NOISE else ""
+        unroll = ", ".join(f"{c['unroll_over_one'][n]:.2f}" if n in c["unroll_over_one"] else "-"
+                           for n in _UNROLL_ROWS)
+        lines.append(f"| {c['cell']} | {c['B']} | {c['T']} | {c['H']} "
+                     f"| {c['train_ms']['batch_major']:.2f} "
+                     f"| {c['train_ms']['feature_major']:.2f} | {c['layout']} "
+                     f"| {c['forward_ms']['batch_major']:.2f} "
+                     f"| {c['forward_ms']['feature_major']:.2f} | {c['current']} "
+                     f"| {c['current_over_best']:.3f}{slow} | {unroll} |")
+    worst = max((c["current_over_best"] for c in chosen), default=1.0)
+    lines += ["", f"{len(chosen)} points; the current table's choice is at most {worst:.3f}x "
+              f"the faster layout's training step (noise: {NOISE:.0%})."]
+    return "\n".join(lines)
+
+
+def table_source(results, chosen) -> str:
+    """The text of `recurrent/tuning_table.py` with this run's choices in place of its
+    backend's (the other backends' entries stay)."""
+    old_sources, old_measured = rec.tuning.table()
+    backend = chosen[0]["backend"]
+    origin = results["provenance"]
+    sources = {b: s for b, s in old_sources.items() if b != backend}
+    sources[backend] = {"command": results["command"], "commit": origin["commit"],
+                        "date": origin["date"], "machine": results["machine"],
+                        "software": origin["software"]}
+    measured = {k: v for k, v in old_measured.items() if k[0] != backend}
+    measured.update({(c["backend"], c["cell_class"], c["B"], c["T"], c["H"]): {
+        "layout": c["layout"], "train_ms": {k: round(v, 3) for k, v in c["train_ms"].items()},
+        "forward_ms": {k: round(v, 3) for k, v in c["forward_ms"].items()}} for c in chosen})
+    with open(TABLE_PATH) as f:
+        head = f.read().split("\nSOURCE = ")[0]
+    return (f"{head}\nSOURCE = {pprint.pformat(sources, width=96)}\n\n"
+            f"MEASURED = {pprint.pformat(measured, width=96)}\n")
+
+
+def main(argv) -> None:
+    args = [a for a in argv[1:] if a != "--write"]
+    if len(args) != 1 or len(argv) - len(args) > 2:
+        cli.fail("usage: python -m experiments.benchmark.tuning WORKDIR [--write]")
+    path = os.path.join(args[0], "benchmark.json")
+    if not os.path.isfile(path):
+        cli.fail(f"{path!r} does not exist; expected the workdir of a finished benchmark run")
+    results = workdir_lib.read_json(path)
+    chosen = choices(results["rows"], backend_of(results))
+    if not chosen:
+        raise ConfigError(f"{path!r} has no cell and shape with both layouts timed; run the "
+                          "variants batch_major and feature_major")
+    print(describe(chosen))
+    if "--write" in argv:
+        text = table_source(results, chosen)
+        with workdir_lib.replaced(TABLE_PATH) as f:
+            f.write(text)
+        print(f"wrote {TABLE_PATH}")
+
+
+if __name__ == "__main__":
+    cli.main(main)
