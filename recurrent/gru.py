@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from recurrent import _checks, initializers
-from recurrent.base import HiddenCarry, KernelCell, UnitSlice
+from recurrent.base import HiddenCarry, KernelCell, UnitSlice, join_gates
 from recurrent.registry import register_cell
 
 
@@ -104,8 +104,8 @@ def _gru_pullback(r, z, n, h_n, h_previous, new_bar, *, axis):
     n_pre_bar = g * (1.0 - z) * (1.0 - n * n)
     r_pre_bar = n_pre_bar * h_n * r * (1.0 - r)
     z_pre_bar = g * (h_previous - n) * z * (1.0 - z)
-    projected_x_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar], axis=axis)
-    projected_carry_bar = jnp.concatenate([r_pre_bar, z_pre_bar, n_pre_bar * r], axis=axis)
+    projected_x_bar = join_gates([r_pre_bar, z_pre_bar, n_pre_bar], axis)
+    projected_carry_bar = join_gates([r_pre_bar, z_pre_bar, n_pre_bar * r], axis)
     return HiddenCarry(h=g * z), projected_x_bar, projected_carry_bar
 
 

@@ -49,7 +49,8 @@ def _measured_class(cell_class, backend):
     return next((c.__name__ for c in cell_class.__mro__ if c.__name__ in names), None)
 
 
-def _fallback(cell_class, backend):
+def fallback(cell_class, backend: str) -> str:
+    """The layout `cell_class` runs in on `backend` without measured entries (`FALLBACK`)."""
     for c in cell_class.__mro__:
         if (backend, c.__name__) in FALLBACK:
             return FALLBACK[backend, c.__name__]
@@ -82,7 +83,7 @@ def layout(cell, backend: str | None = None, *, batch: int | None = None,
     cell_class = cell if isinstance(cell, type) else type(cell)
     name = _measured_class(cell_class, backend)
     if name is None:
-        return _fallback(cell_class, backend)
+        return fallback(cell_class, backend)
     wanted = (batch, steps, None if isinstance(cell, type) else cell.hidden_size)
 
     def distance(key):

@@ -189,7 +189,10 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
         if r.get("layout"):
             times[r["layout"]] = min(times.get(r["layout"], 1e9), 1e3 * r["train_s"])
     (chosen,) = tuning.choices(results["rows"], "cpu")
-    assert chosen["layout"] == min(times, key=times.get) and chosen["train_ms"] == times
+    before = rec.tuning.fallback(rec.GRU, "cpu")  # Kept unless the other beats noise.
+    faster = min(times, key=times.get)
+    expected = before if times[before] <= (1 + tuning.NOISE) * times[faster] else faster
+    assert chosen["layout"] == expected and chosen["train_ms"] == times
     assert (chosen["cell_class"], chosen["B"], chosen["T"], chosen["H"]) == ("GRU", 2, 5, 4)
     table = workdir / "tuning_table.py"
     table.write_text(open(tuning.TABLE_PATH).read())

@@ -7,11 +7,13 @@
 Reads the in-process rows of a finished run (`W/benchmark.json`): at every cell and shape
 where both layouts of the fused loop were timed (the variants `batch_major` and
 `feature_major`, and `fused` under the layout it ran), the faster training step's layout
-is the choice. Printed beside it: both layouts' training and forward times, whether the
-library's current table (`recurrent/tuning_table.py`) would pick a layout slower than the
-best by more than `NOISE`, and, where the run timed them (`unroll2`, `unroll4`), loops of 2
-and 4 steps per iteration against one. `--write` replaces `recurrent/tuning_table.py` with
-the choices and the run's command, commit, date, machine and software.
+is the choice, unless the layout of `rec.tuning.FALLBACK` (the rule before the table) is
+within `NOISE` of it: then that one stays. Printed beside it: both layouts' training and
+forward times, whether the library's current table (`recurrent/tuning_table.py`) would
+pick a layout slower than the best by more than `NOISE`, and, where the run timed them
+(`unroll2`, `unroll4`), loops of 2 and 4 steps per iteration against one. `--write`
+replaces the table's entries of the run's backend with the choices and the run's command,
+commit, date, machine and software.
 """
 
 from __future__ import annotations
@@ -58,12 +60,17 @@ def choices(rows, backend: str) -> list[dict]:
         if set(train) != {"batch_major", "feature_major"}:
             continue
         cell, batch, steps, _, hidden = key
+        cell_class = rec.get_cell_class(cell)
         best = min(train, key=train.get)
+        # A tie keeps the layout that held before the table, so that numbers trained with it
+        # (which the layouts round differently) move only where the other layout is faster.
+        before = rec.tuning.fallback(cell_class, backend)
+        if train[before] <= (1 + NOISE) * train[best]:
+            best = before
         fused = next((r for r in group if r["implementation"] == "recurrent (fused)"), None)
         unrolled = {n: 1e3 * r["train_s"] / train[fused["layout"]] for n, name in
                     _UNROLL_ROWS.items() for r in group
                     if fused is not None and r["implementation"] == name}
-        cell_class = rec.get_cell_class(cell)
         current = rec.tuning.layout(cell_class(hidden), backend, batch=batch, steps=steps)
         out.append({"backend": backend, "cell": cell, "cell_class": cell_class.__name__,
                     "B": batch, "T": steps, "H": hidden, "layout": best, "train_ms": train,
