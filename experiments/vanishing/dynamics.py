@@ -35,10 +35,25 @@ def _decades(value) -> float | None:
 
 
 def _top_exponent(point, index: int) -> float | None:
-    """Mean over seeds of the largest exponent at measurement `index` (ln per step)."""
+    """Mean over seeds of the largest exponent at measurement `index` (ln per step); seeds
+    whose exponent is NaN (a diverged seed) or -inf (collapsed, see `_collapsed`) are left
+    out, and None is returned when no seed is left."""
     top = point["lyapunov"][:, index, 0]
     top = top[np.isfinite(top)]
     return float(np.mean(top)) if len(top) else None
+
+
+def _collapsed(point, index: int) -> bool:
+    """Whether every seed that did not diverge has lambda_1 = -inf at measurement `index`.
+
+    Exact, not an underflow: a ReLU cell's step Jacobian is exactly 0 along the units
+    that are off (diag(1[unit on]) W for the IRNN, diag(w * 1[unit on]) for IndRNN), so a
+    product of them can be exactly 0 along every direction (for a diagonal recurrence, once
+    each unit has been off at some step): the state is reset, not slowly forgotten, and the
+    QR method's log |R_ii| is log 0."""
+    top = point["lyapunov"][:, index, 0]
+    top = top[~np.isnan(top)]
+    return bool(len(top)) and bool(np.all(np.isneginf(top)))
 
 
 def sensitivity_slope(point, index: int) -> tuple[float | None, float | None]:
@@ -67,7 +82,9 @@ def point_summary(point) -> dict:
     init, trained = _top_exponent(point, 0), _top_exponent(point, -1)
     summary = {"lyapunov_max_init": init, "lyapunov_max_trained": trained,
                "lyapunov_max_init_decades": _decades(init),
-               "lyapunov_max_trained_decades": _decades(trained)}
+               "lyapunov_max_trained_decades": _decades(trained),
+               "lyapunov_collapsed_init": _collapsed(point, 0),
+               "lyapunov_collapsed_trained": _collapsed(point, -1)}
     if "sensitivity" in point:
         for when, index in (("init", 0), ("trained", -1)):
             slope, span = sensitivity_slope(point, index)
@@ -102,18 +119,24 @@ def report_lines(summary: dict) -> list[str]:
              "inputs (`rec.analysis.lyapunov_spectrum`, mean over seeds and Jacobian "
              "examples), in decades per step (lambda_1 / ln 10) so that it reads beside the "
              "decay rate of the gradient, the same quantity seen two ways.", ""]
-    rows = [(cell, r) for cell, r in summary["cells"].items()
-            if r.get("lyapunov_max_init_decades") is not None]
+    rows = [(cell, r) for cell, r in summary["cells"].items() if "lyapunov_max_init" in r]
     if not rows:
         return lines + ["Not measured: these points were trained before the study measured "
                         "Lyapunov exponents (`analysis.lyapunov_exponents`)."]
     lines += ["| cell | lambda_1 at init | decay rate at init | lambda_1 trained "
               "| decay rate trained |", "|---|---|---|---|---|"]
     for cell, r in rows:
-        lines.append(f"| {cell} | {r['lyapunov_max_init_decades']:.3f} "
-                     f"| {r['decay_rate_init']:.3f} | {_format(r['lyapunov_max_trained_decades'])} "
-                     f"| {r['decay_rate_trained']:.3f} |")
+        lines.append(f"| {cell} | {_exponent(r, 'init')} | {r['decay_rate_init']:.3f} "
+                     f"| {_exponent(r, 'trained')} | {r['decay_rate_trained']:.3f} |")
     lines.append("")
+    if any(r.get(f"lyapunov_collapsed_{w}") for _, r in rows for w in ("init", "trained")):
+        lines += ["-inf: every measured seed's largest exponent is exactly -inf (seeds that "
+                  "diverged are left out), a collapse rather than a decay: with ReLU each "
+                  "step's Jacobian is exactly 0 along the units that are off, and the product "
+                  "over the window can leave no direction alive (for IndRNN's diagonal "
+                  "recurrence, once every unit has been off at some step); the gradient then "
+                  "reaches the past only through examples and directions that stay on. n/a: "
+                  "no seed left to measure. Left out of the agreement below.", ""]
     for when, text in (("init", "At initialisation"), ("trained", "At the last measurement")):
         a = summary["lyapunov_vs_decay"].get(when)
         if a is not None:
@@ -139,6 +162,12 @@ def report_lines(summary: dict) -> list[str]:
 
 def _format(value, spec: str = ".3f") -> str:
     return "n/a" if value is None else format(value, spec)
+
+
+def _exponent(row, when: str) -> str:
+    if row.get(f"lyapunov_collapsed_{when}"):
+        return "-inf"
+    return _format(row.get(f"lyapunov_max_{when}_decades"))
 
 
 def plot_lyapunov_spectrum(points, cells, gap, plot_dir) -> bool:
