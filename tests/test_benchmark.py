@@ -209,6 +209,14 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     with pytest.raises(SystemExit) as stop:
         tuning.main(["tuning", str(workdir / "missing")])
     assert stop.value.code == 2
+    # A cut run (points, no benchmark.json) is read from points/, but not written.
+    (workdir / "benchmark.json").unlink()
+    (again,) = tuning.choices(tuning._points_rows(str(workdir)), "cpu")
+    assert (again["layout"], again["train_ms"]) == (chosen["layout"], chosen["train_ms"])
+    tuning.main(["tuning", str(workdir)])
+    with pytest.raises(SystemExit) as stop:
+        tuning.main(["tuning", str(workdir), "--write"])
+    assert stop.value.code == 2
 
 
 def test_a_worker_refuses_bad_arguments_in_one_line():

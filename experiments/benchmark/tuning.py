@@ -2,6 +2,7 @@
 
     python launch.py --config=experiments/configs/benchmark.py:tuning --workdir=W
     python -m experiments.benchmark.tuning W            # the choices and the evidence
+                                                        # (also of a cut run, from W/points/)
     python -m experiments.benchmark.tuning W --write    # ... and rewrite the library's table
 
 Reads the in-process rows of a finished run (`W/benchmark.json`): at every cell and shape
@@ -120,13 +121,32 @@ def table_source(results, chosen) -> str:
             f"MEASURED = {pprint.pformat(measured, width=96)}\n")
 
 
+def _points_rows(workdir) -> list[dict]:
+    """The in-process rows a cut run has kept in `points/` so far."""
+    directory = os.path.join(workdir, "points")
+    if not os.path.isdir(directory):
+        return []
+    return [row for name in sorted(os.listdir(directory)) if name.startswith("turns-")
+            for row in workdir_lib.read_json(os.path.join(directory, name))["rows"]]
+
+
 def main(argv) -> None:
     args = [a for a in argv[1:] if a != "--write"]
     if len(args) != 1 or len(argv) - len(args) > 2:
         cli.fail("usage: python -m experiments.benchmark.tuning WORKDIR [--write]")
     path = os.path.join(args[0], "benchmark.json")
     if not os.path.isfile(path):
-        cli.fail(f"{path!r} does not exist; expected the workdir of a finished benchmark run")
+        rows = _points_rows(args[0])
+        if not rows:
+            cli.fail(f"{path!r} does not exist and {args[0]!r} has no points/turns-*.json; "
+                     "expected the workdir of a benchmark run")
+        if "--write" in argv:
+            cli.fail(f"{path!r} does not exist: the run is not finished, and only a finished "
+                     "run records the commit and machine the table needs (rerun its command; "
+                     "it resumes)")
+        import jax  # A cut run's points: measured on this backend, by the same workdir.
+        print(describe(choices(rows, jax.default_backend())))
+        return
     results = workdir_lib.read_json(path)
     chosen = choices(results["rows"], backend_of(results))
     if not chosen:
