@@ -5,9 +5,10 @@ LSTM and GRU) batch-major (`[B, H]` carries, products `h @ w_hh`) or feature-maj
 (`[H, B]` carries, products `w_hh^T @ h^T`). Values and gradients agree to float32
 rounding; the time does not, and which layout is faster depends on the backend, the cell
 and the shape. `rec.unroll(..., layout="auto")` (the default) asks `layout` here, which
-reads one table of training-step times measured by the benchmark's shape grid:
+reads one table of training-step times measured by the benchmark's shape grid
+(`benchmark.py:tuning` times only the two layouts; `:shapes` includes them):
 
-    python launch.py --config=experiments/configs/benchmark.py:shapes --workdir=W
+    python launch.py --config=experiments/configs/benchmark.py:tuning --workdir=W
     python -m experiments.benchmark.tuning W --write   # rewrites recurrent/tuning_table.py
 
 For a call at (B, T, H) the table's entry of the same backend and cell class (or its

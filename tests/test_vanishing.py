@@ -290,6 +290,35 @@ def test_points_from_before_the_instruments_still_report(study_run, tmp_path):
     assert not os.path.exists(os.path.join(workdir, "plots", "lyapunov_spectrum.png"))
 
 
+def test_a_collapsed_exponent_is_reported_as_minus_infinity(study_run, tmp_path):
+    """ReLU cells (IndRNN) can have lambda_1 = -inf exactly; the report keeps their rows and
+    says -inf, a diverged seed (NaN) is left out, and neither enters the agreement."""
+    workdir = str(tmp_path)
+    os.makedirs(os.path.join(workdir, "points"))
+    with open(os.path.join(study_run[0], "config.json")) as f, \
+            open(os.path.join(workdir, "config.json"), "w") as out:
+        out.write(f.read())
+    for name in ("rnn_gap3.npz", "lstm_gap3.npz"):
+        arrays = dict(load(study_run[0], name))
+        if name.startswith("rnn"):  # Seed 0 collapsed throughout, seed 1 diverged at the end.
+            lyapunov = arrays["lyapunov"].copy()
+            lyapunov[0] = -np.inf
+            lyapunov[1, -1] = np.nan
+            arrays["lyapunov"] = lyapunov
+        np.savez(os.path.join(workdir, "points", name), **arrays)
+    summary = report.write_outputs(workdir)
+    rnn, lstm = summary["cells"]["rnn"], summary["cells"]["lstm"]
+    assert rnn["lyapunov_collapsed_trained"] and not rnn["lyapunov_collapsed_init"]
+    assert rnn["lyapunov_max_trained"] is None and rnn["lyapunov_max_init"] is not None
+    assert not lstm["lyapunov_collapsed_trained"]
+    text = open(os.path.join(workdir, "report.md")).read()
+    lyapunov, curse = text.split("## Largest Lyapunov")[1].split("## Curse of memory")
+    row = next(line for line in lyapunov.splitlines() if line.startswith("| rnn | "))
+    assert row.split(" | ")[3] == "-inf" and "-inf: every measured seed's largest" in lyapunov
+    assert any(line.startswith("| rnn | ") for line in curse.splitlines())  # Kept there too.
+    assert summary["lyapunov_vs_decay"]["trained"]["pairs"] == 1  # The LSTM only.
+
+
 def test_records_missing_before_a_resume_are_nan():
     stacked = progress.stack_records([None, np.ones((2, 3)), np.ones((2, 2))])
     assert stacked.shape == (3, 2, 3)

@@ -85,7 +85,7 @@ def get_config(variant: str = "full"):
         config.separate_rounds = 3
         config.resume = True
     elif variant == "tuning":  # rec.tuning's table: the fused loop's two layouts alone on
-        # the grid, timed in turns (about an hour here), then
+        # the grid, timed in turns (30 minutes on this 2-core machine), then
         # `python -m experiments.benchmark.tuning WORKDIR --write`.
         config.shapes = grid
         config.variants = ("batch_major", "feature_major")
