@@ -271,18 +271,22 @@ def test_the_study_measures_lyapunov_exponents_and_sensitivities(study_run):
     assert f"| lstm | {row['sensitivity_slope_init']:.2f} |" in report_text
 
 
-def test_points_from_before_the_instruments_still_report(study_run, tmp_path):
-    """A study whose points predate the Lyapunov instruments (the full study's) reports
-    them as not measured and draws the other figures."""
-    workdir = str(tmp_path)
+def _copy_points(source, workdir, edit):
+    """A study workdir holding `source`'s config and its two points, each `edit(name, arrays)`."""
     os.makedirs(os.path.join(workdir, "points"))
-    with open(os.path.join(study_run[0], "config.json")) as f, \
+    with open(os.path.join(source, "config.json")) as f, \
             open(os.path.join(workdir, "config.json"), "w") as out:
         out.write(f.read())
     for name in ("rnn_gap3.npz", "lstm_gap3.npz"):
-        arrays = {k: v for k, v in load(study_run[0], name).items()
-                  if k not in progress.OPTIONAL}
-        np.savez(os.path.join(workdir, "points", name), **arrays)
+        np.savez(os.path.join(workdir, "points", name), **edit(name, dict(load(source, name))))
+    return workdir
+
+
+def test_points_from_before_the_instruments_still_report(study_run, tmp_path):
+    """A study whose points predate the Lyapunov instruments (the full study's) reports
+    them as not measured and draws the other figures."""
+    workdir = _copy_points(study_run[0], str(tmp_path), lambda name, arrays: {
+        k: v for k, v in arrays.items() if k not in progress.OPTIONAL})
     summary = report.write_outputs(workdir)
     assert "lyapunov_vs_decay" not in summary and "lyapunov_max_init" not in summary["cells"]["rnn"]
     assert "Not measured: these points were trained before" in open(
@@ -293,19 +297,15 @@ def test_points_from_before_the_instruments_still_report(study_run, tmp_path):
 def test_a_collapsed_exponent_is_reported_as_minus_infinity(study_run, tmp_path):
     """ReLU cells (IndRNN) can have lambda_1 = -inf exactly; the report keeps their rows and
     says -inf, a diverged seed (NaN) is left out, and neither enters the agreement."""
-    workdir = str(tmp_path)
-    os.makedirs(os.path.join(workdir, "points"))
-    with open(os.path.join(study_run[0], "config.json")) as f, \
-            open(os.path.join(workdir, "config.json"), "w") as out:
-        out.write(f.read())
-    for name in ("rnn_gap3.npz", "lstm_gap3.npz"):
-        arrays = dict(load(study_run[0], name))
+    def collapse(name, arrays):
         if name.startswith("rnn"):  # Seed 0 collapsed throughout, seed 1 diverged at the end.
             lyapunov = arrays["lyapunov"].copy()
             lyapunov[0] = -np.inf
             lyapunov[1, -1] = np.nan
             arrays["lyapunov"] = lyapunov
-        np.savez(os.path.join(workdir, "points", name), **arrays)
+        return arrays
+
+    workdir = _copy_points(study_run[0], str(tmp_path), collapse)
     summary = report.write_outputs(workdir)
     rnn, lstm = summary["cells"]["rnn"], summary["cells"]["lstm"]
     assert rnn["lyapunov_collapsed_trained"] and not rnn["lyapunov_collapsed_init"]
