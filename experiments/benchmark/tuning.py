@@ -39,7 +39,10 @@ TABLE_PATH = rec.tuning.TABLE_FILE
 
 
 def backend_of(results) -> str:
-    """The JAX backend a run measured on, from its machine line ("..., JAX 0.10.2 on cpu")."""
+    """The JAX backend a run measured on: its `backend`, or for runs that predate that
+    field the machine line's ("..., JAX 0.10.2 on cpu")."""
+    if results.get("backend"):
+        return results["backend"]
     found = re.search(r"JAX \S+ on (\w+)", results.get("machine", ""))
     if found is None:
         raise ConfigError(f"the run's machine line {results.get('machine')!r} names no JAX "
@@ -117,8 +120,12 @@ def table_source(results, chosen) -> str:
         "forward_ms": {k: round(v, 3) for k, v in c["forward_ms"].items()}} for c in chosen})
     with open(TABLE_PATH) as f:
         head = f.read().split("\nSOURCE = ")[0]
-    return (f"{head}\nSOURCE = {pprint.pformat(sources, width=96)}\n\n"
-            f"MEASURED = {pprint.pformat(measured, width=96)}\n")
+    lines = [f"{head}\nSOURCE = {pprint.pformat(sources, width=88)}\n", "MEASURED = {"]
+    for key, entry in sorted(measured.items()):  # One point per four lines, within 100 columns.
+        lines += [f"    {key!r}: {{", f"        'layout': {entry['layout']!r},",
+                  f"        'train_ms': {entry['train_ms']!r},",
+                  f"        'forward_ms': {entry['forward_ms']!r}}},"]
+    return "\n".join(lines) + "\n}\n"
 
 
 def _points_rows(workdir) -> list[dict]:
