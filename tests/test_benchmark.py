@@ -188,6 +188,8 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     for r in results["rows"]:
         if r.get("layout"):
             times[r["layout"]] = min(times.get(r["layout"], 1e9), 1e3 * r["train_s"])
+    assert tuning.backend_of(results) == results["backend"] == "cpu"
+    assert tuning.backend_of({"machine": "AMD EPYC, JAX 0.10.2 on cpu"}) == "cpu"  # Older runs.
     (chosen,) = tuning.choices(results["rows"], "cpu")
     before = rec.tuning.fallback(rec.GRU, "cpu")  # Kept unless the other beats noise.
     faster = min(times, key=times.get)
@@ -198,6 +200,7 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     table.write_text(open(tuning.TABLE_PATH).read())
     monkeypatch.setattr(tuning, "TABLE_PATH", str(table))
     tuning.main(["tuning", str(workdir), "--write"])
+    assert max(map(len, table.read_text().splitlines())) <= 100  # `make lint`'s limit.
     spec = importlib.util.spec_from_file_location("written_table", table)
     written = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(written)

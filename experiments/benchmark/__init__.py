@@ -206,7 +206,8 @@ def _run(config, workdir: str, command: str | None, shapes) -> dict:
         machine += f", PyTorch {torch_info[0]} ({torch_info[1]} threads)"
     machine += f"; host memory: {host_memory.describe()}"
     command = command or "python launch.py --config=experiments/configs/benchmark.py"
-    results = {"machine": machine, "command": command, "provenance": provenance.describe(),
+    results = {"machine": machine, "backend": jax.devices()[0].platform, "command": command,
+               "provenance": provenance.describe(),
                "notes": notes, "rows": rows, "speedups": throughput.speedups(rows),
                "state_grads": grads_rows, "scan_rows": scan_rows, "profiles": profiles,
                "study_step": study_rows, "separate_rows": own, "separate_ratios": own_ratios,
