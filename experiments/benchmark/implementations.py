@@ -143,25 +143,32 @@ def prepare_nnx(cell_name, shape, seed) -> dict:
 
 
 def prepare_torch(cell_name, shape, seed) -> dict:
-    """PyTorch's `nn.LSTM` / `nn.GRU` / `nn.RNN`, eager, in its default threading."""
+    """PyTorch's `nn.LSTM` / `nn.GRU` / `nn.RNN`, eager, in its default threading; on the
+    GPU when JAX runs on one (cuDNN's kernels, each call synchronised before it returns)."""
     import torch
     batch, steps, size, hidden = shape
     torch.manual_seed(seed)
+    cuda = jax.default_backend() == "gpu" and torch.cuda.is_available()
+    device = "cuda" if cuda else "cpu"
     module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell_name](
-        size, hidden, batch_first=True)
-    xs = torch.from_numpy(np.array(inputs(shape, seed)))
+        size, hidden, batch_first=True).to(device)
+    xs = torch.from_numpy(np.array(inputs(shape, seed))).to(device)
+    done = torch.cuda.synchronize if cuda else lambda: None
 
     def train():
         module.zero_grad()
         ys, _ = module(xs)
         ys.square().mean().backward()
+        done()
 
     def forward():
         with torch.no_grad():
-            return module(xs)
+            out = module(xs)
+        done()
+        return out
 
-    return {"implementation": f"torch.nn.{type(module).__name__}", "compile_s": None,
-            "temp_bytes": None, "train": train, "forward": forward}
+    return {"implementation": f"torch.nn.{type(module).__name__}" + (" (CUDA)" if cuda else ""),
+            "compile_s": None, "temp_bytes": None, "train": train, "forward": forward}
 
 
 def prepare_cudnn(cell_name, shape, seed) -> dict:
