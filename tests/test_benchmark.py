@@ -166,6 +166,7 @@ def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, mo
     assert ratio["train_over_best_peer"] == pytest.approx(own[1]["train_s"] / own[0]["train_s"])
     assert results["plots"] == ["speed_gru_reuse"]
     assert (tmp_path / "plots" / "speed_gru_reuse.png").exists()
+    assert any((tmp_path / "jax-cache").iterdir())  # The workers' compiled programs, shared.
     assert "Each framework in its own process (host memory: reuse" in (
         tmp_path / "benchmark.md").read_text()
     # A rerun of the same config measures nothing again: every point is read back.

@@ -167,7 +167,8 @@ def _grid(config, workdir, shapes, notes) -> tuple[list[dict], list[dict]]:
             for policy in config.separate_policies if config.separate_rounds else ():
                 own += _point(config, workdir, f"own-{policy}", name, shape, separate.group,
                               config.separate_implementations, config.separate_rounds,
-                              config.separate_repeats, config.seed, policy)
+                              config.separate_repeats, config.seed, policy,
+                              os.path.join(workdir, "jax-cache"))
     return rows, own
 
 
