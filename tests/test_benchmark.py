@@ -15,6 +15,7 @@ def test_benchmark_writes_tables(tmp_path):
     config.cells, config.shapes, config.repeats = ("lstm", "indrnn"), ("2,5,3,4",), 2
     config.peers = ("flax", "cudnn")  # torch is an optional extra; no GPU here.
     config.state_grads_cells = config.profile_cells = ("lstm",)
+    config.profile_shapes = ("2,4,3,4",)  # Traced where asked, not at the first shape.
     config.lyapunov_exponents, config.sensitivity_probes = 3, 2
     config.scan_cells, config.scan_lengths, config.scan_batch = ("mingru",), (16,), 2
     config.scan_width, config.scan_repeats = 4, 2
@@ -57,16 +58,17 @@ def test_benchmark_writes_tables(tmp_path):
     assert "| lstm | 2,5,3,4 |" in table and "parameter_sensitivity, p |" in table
     assert "host memory: " in results["machine"]
     # The traced LSTM: the training step's forward and backward loops and the forward pass's
-    # loop run T = 5 iterations, each with the step's product inside.
+    # loop run T = 4 iterations (profile_shapes), each with the step's product inside.
     (profile,) = results["profiles"]
+    assert profile["shape"] == [2, 4, 3, 4]
     assert [len(profile["train"]["loops"]), len(profile["forward"]["loops"])] == [2, 1]
     for loop in profile["train"]["loops"] + profile["forward"]["loops"]:
-        assert loop["calls"] == 5 and loop["op_name"].endswith("while")
-        assert any(op["op_name"].endswith("dot_general") and op["calls"] == 5
+        assert loop["calls"] == 4 and loop["op_name"].endswith("while")
+        assert any(op["op_name"].endswith("dot_general") and op["calls"] == 4
                    for op in loop["ops"])
         assert sum(op["ms"] for op in loop["ops"]) <= loop["ms"]
     assert sum(loop["ms"] for loop in profile["train"]["loops"]) < profile["train"]["traced_ms"]
-    assert "Where the time goes: **lstm** fused training step, B=2,T=5,I=3,H=4" in table
+    assert "Where the time goes: **lstm** fused training step, B=2,T=4,I=3,H=4" in table
 
 
 def test_floor_counts_the_faster_layout_of_each_chain():
@@ -82,6 +84,7 @@ def test_floor_counts_the_faster_layout_of_each_chain():
 
 @pytest.mark.parametrize("key, value, message", [
     ("shapes", ("2,5,3",), "shapes entries must be 'B,T,I,H'"),
+    ("profile_shapes", ("8,512,32",), "profile_shapes entries must be 'B,T,I,H'"),
     ("variants", ("fused", "fast"),
      "variants\\[...\\] must be one of fused, batch_major, feature_major, autodiff"),
     ("peers", ("keras",), "peers\\[...\\] must be one of flax, nnx, torch, cudnn"),

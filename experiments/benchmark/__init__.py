@@ -66,14 +66,14 @@ from experiments.benchmark import (
 from experiments.errors import ConfigError
 
 
-def parse_shape(text: str) -> tuple[int, int, int, int]:
-    """`"B,T,I,H"` -> `(B, T, I, H)`, or a ConfigError naming the entry."""
+def parse_shape(text: str, field: str = "shapes") -> tuple[int, int, int, int]:
+    """`"B,T,I,H"` -> `(B, T, I, H)`, or a ConfigError naming the field and the entry."""
     try:
         shape = tuple(int(v) for v in text.split(","))
     except ValueError:
         shape = ()
     if len(shape) != 4 or min(shape) < 1:
-        raise ConfigError(f"shapes entries must be 'B,T,I,H' with positive ints, got {text!r}")
+        raise ConfigError(f"{field} entries must be 'B,T,I,H' with positive ints, got {text!r}")
     return shape
 
 
@@ -82,14 +82,17 @@ def validate(config) -> list[tuple[int, int, int, int]]:
     validation.integer("seed", config.seed, minimum=0)
     validation.integer("repeats", config.repeats)
     shapes = [parse_shape(s) for s in config.shapes]
+    for text in config.profile_shapes:
+        parse_shape(text, "profile_shapes")
     for field in ("cells", "state_grads_cells", "profile_cells", "newton_cells"):
         for name in config[field]:
             if name not in rec.cell_names():
                 raise ConfigError(f"{field}: unknown cell {name!r}; registered cells: "
                                   f"{', '.join(rec.cell_names())}")
-    if config.profile_cells and not shapes:
+    if config.profile_cells and not shapes and not config.profile_shapes:
         raise ConfigError("profile_cells traces at the first entry of shapes, but shapes is "
-                          "empty; give a shape 'B,T,I,H' or set profile_cells=()")
+                          "empty; give a shape 'B,T,I,H', set profile_shapes or set "
+                          "profile_cells=()")
     for variant in config.variants:
         validation.choice("variants[...]", variant, tuple(implementations.VARIANTS))
     validation.integer("study_step_gap", config.study_step_gap, minimum=0)
@@ -193,7 +196,9 @@ def _run(config, workdir: str, command: str | None, shapes) -> dict:
             print(f"{name:7s} T={steps}: sequential {row['sequential_ms']:.1f} ms, parallel "
                   f"{row['parallel_ms']:.1f} ms, auto {row['auto_ms']:.1f} ms")
             scan_rows.append(row)
-    profiles = [op_profile.measure(name, shapes[0], config.seed) for name in config.profile_cells]
+    profile_at = [parse_shape(s) for s in config.profile_shapes] or shapes[:1]
+    profiles = [op_profile.measure(name, shape, config.seed) for name in config.profile_cells
+                for shape in profile_at]
     newton_rows, newton_trained = newton.measure_all(config, shapes, workdir)
     study_rows = []
     if config.study_step_gap:

@@ -50,9 +50,10 @@ def get_config(variant: str = "full"):
     config.scan_batch = 8  # B.
     config.scan_width = 64  # I = H.
     config.scan_repeats = 10  # Timed runs per measurement.
-    # Cells whose fused training step and forward pass are traced with jax.profiler (at the
-    # first shape): the time of each loop and each XLA op, to see where a step's time goes.
+    # Cells whose fused training step and forward pass are traced with jax.profiler: the
+    # time of each loop and each XLA op, to see where a step's time goes.
     config.profile_cells = ("lstm",)
+    config.profile_shapes = ()  # Where to trace them, "B,T,I,H" each; () is the first shape.
     # The vanishing study's training step (three vmapped LSTM seeds) at this gap, against
     # PyTorch training the three one after another; 0 skips it.
     config.study_step_gap = 16
