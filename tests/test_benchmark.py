@@ -177,6 +177,10 @@ def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, mo
     monkeypatch.setattr(benchmark.throughput, "group", lambda *a: pytest.fail("re-measured"))
     again = runner.run(config, str(tmp_path), command="python launch.py (test)")
     assert again["rows"] == results["rows"] and again["separate_rows"] == own
+    # A run cut after its processes but before the shape's row was kept: read back too.
+    (tmp_path / "points" / "own-reuse-gru-2x5x3x4.json").unlink()
+    again = runner.run(config, str(tmp_path), command="python launch.py (test)")
+    assert again["separate_rows"] == own
     _check_the_tuning_tool(tmp_path, results, monkeypatch)
 
 
@@ -224,6 +228,16 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     with pytest.raises(SystemExit) as stop:
         tuning.main(["tuning", str(workdir), "--write"])
     assert stop.value.code == 2
+
+
+def test_a_worker_times_several_shapes_in_one_process():
+    from experiments.benchmark import separate
+
+    lines = separate.time_in_process("fused", "rnn", [(2, 3, 3, 4), (1, 2, 3, 4)], 1, 0,
+                                     "system")
+    assert [line["shape"] for line in lines] == [[2, 3, 3, 4], [1, 2, 3, 4]]
+    assert all(line["train_s"] > 0 and line["implementation"] == "recurrent (fused)"
+               for line in lines)
 
 
 def test_a_worker_refuses_bad_arguments_in_one_line():

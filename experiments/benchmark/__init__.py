@@ -133,25 +133,73 @@ def run(config, workdir: str, command: str | None = None) -> dict:
         return _run(config, workdir, command, shapes)
 
 
-def _point(config, workdir, kind, cell_name, shape, measure, *args) -> list[dict]:
-    """`measure(cell_name, shape, *args)`'s rows, or (with `config.resume`) those that a run
-    of the same settings saved."""
-    if not config.resume:
-        return measure(cell_name, shape, *args)
-    name = f"{kind}-{cell_name}-{'x'.join(map(str, shape))}.json"
-    path = os.path.join(workdir, "points", name)
+def _settings(config) -> dict:
+    """What a kept point must have been measured with to be reused."""
     settings = {k: config[k] for k in ("seed", "repeats", "variants", "peers",
                                        "separate_rounds", "separate_repeats",
                                        "separate_implementations")}
-    settings = json.loads(json.dumps(settings))
-    if os.path.exists(path):
+    return json.loads(json.dumps(settings))
+
+
+def _kept(config, workdir, name):
+    """The path of a kept point and its contents, if a run of the same settings saved it."""
+    path = os.path.join(workdir, "points", name)
+    if config.resume and os.path.exists(path):
         saved = workdir_lib.read_json(path)
-        if saved["settings"] == settings:
-            return saved["rows"]
+        if saved["settings"] == _settings(config):
+            return path, saved
+    return path, None
+
+
+def _keep(config, path, **contents) -> None:
+    if config.resume:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        workdir_lib.write_json(path, {"settings": _settings(config), **contents})
+
+
+def _shape_name(shape) -> str:
+    return "x".join(map(str, shape))
+
+
+def _point(config, workdir, kind, cell_name, shape, measure, *args) -> list[dict]:
+    """`measure(cell_name, shape, *args)`'s rows, or (with `config.resume`) those that a run
+    of the same settings saved."""
+    path, saved = _kept(config, workdir, f"{kind}-{cell_name}-{_shape_name(shape)}.json")
+    if saved is not None:
+        return saved["rows"]
     rows = measure(cell_name, shape, *args)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    workdir_lib.write_json(path, {"settings": settings, "rows": rows})
+    _keep(config, path, rows=rows)
     return rows
+
+
+def _own_processes(config, workdir, cell_name, shapes, policy) -> list[dict]:
+    """The per-process rows of one cell at every shape under one policy. With
+    `config.resume`, each finished shape is kept in `points/own-POLICY-CELL-BxTxIxH.json`
+    and each worker process's lines in `points/process-POLICY-CELL-rROUND-NAME.json`, so a
+    cut run re-times only the processes that had not finished."""
+    kind = f"own-{policy}"
+    done = {tuple(shape): _kept(config, workdir, f"{kind}-{cell_name}-{_shape_name(shape)}.json")
+            for shape in shapes}
+    pending = [tuple(shape) for shape in shapes if done[tuple(shape)][1] is None]
+
+    def saved(round_, name, shapes, lines=None):
+        path, kept = _kept(config, workdir, f"process-{policy}-{cell_name}-r{round_}-{name}.json")
+        wanted = [list(shape) for shape in shapes]
+        if lines is not None:
+            _keep(config, path, shapes=wanted, lines=lines)
+            return None
+        return kept["lines"] if kept is not None and kept["shapes"] == wanted else None
+
+    new = {}
+    if pending:
+        rows = separate.group(cell_name, pending, config.separate_implementations,
+                              config.separate_rounds, config.separate_repeats, config.seed,
+                              policy, os.path.join(workdir, "jax-cache"), saved)
+        for shape in pending:
+            new[shape] = [r for r in rows if (r["B"], r["T"], r["I"], r["H"]) == shape]
+            _keep(config, done[shape][0], rows=new[shape])
+    return [row for shape in shapes for row in
+            (new[tuple(shape)] if tuple(shape) in new else done[tuple(shape)][1]["rows"])]
 
 
 def _grid(config, workdir, shapes, notes) -> tuple[list[dict], list[dict]]:
@@ -166,12 +214,8 @@ def _grid(config, workdir, shapes, notes) -> tuple[list[dict], list[dict]]:
             rows += _point(config, workdir, "turns", name, shape, throughput.group, entries,
                            backend, config.seed, config.repeats)
     for name in config.cells:
-        for shape in shapes:
-            for policy in config.separate_policies if config.separate_rounds else ():
-                own += _point(config, workdir, f"own-{policy}", name, shape, separate.group,
-                              config.separate_implementations, config.separate_rounds,
-                              config.separate_repeats, config.seed, policy,
-                              os.path.join(workdir, "jax-cache"))
+        for policy in config.separate_policies if config.separate_rounds else ():
+            own += _own_processes(config, workdir, name, shapes, policy)
     return rows, own
 
 

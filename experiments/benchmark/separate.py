@@ -3,8 +3,9 @@
 Timing implementations in turns inside one process (`throughput.py`) is fair to the
 machine's slow spells but not to the frameworks: they share one allocator and one set of
 threads (PyTorch's OpenMP threads spin after a call and slow whatever runs next). Here each
-implementation of a cell and shape runs in a fresh process (`worker.py`), one after another,
-for `rounds` rounds, and reports the median over the rounds of its per-process medians.
+implementation of a cell runs in a fresh process (`worker.py`) that times each of its shapes in
+turn, as a script sweeping shapes would; the implementations alternate, for `rounds` rounds,
+and each shape reports the median over the rounds of its per-process medians.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from experiments.benchmark import implementations
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def time_in_process(name, cell_name, shape, repeats, seed, policy, cache_dir=None) -> dict:
-    """One worker process: its JSON line, or a RuntimeError with the worker's last lines.
+def time_in_process(name, cell_name, shapes, repeats, seed, policy, cache_dir=None) -> list:
+    """One worker process timing `shapes` one after another: its JSON line per shape, or a
+    RuntimeError with the worker's last lines.
 
     With `cache_dir`, JAX's persistent compilation cache there: the later rounds and the
-    other policy load the executable the first process compiled (the same HLO gives the
-    same program; compilation is never timed), which saves most of a grid's compile time.
+    other policy load the executables the first process compiled (the same HLO gives the
+    same program; compilation is never timed).
     """
     env = dict(os.environ)
     if cache_dir is not None:
@@ -36,35 +38,54 @@ def time_in_process(name, cell_name, shape, repeats, seed, policy, cache_dir=Non
                    JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
     run = subprocess.run(
         [sys.executable, "-m", "experiments.benchmark.worker", name, cell_name,
-         ",".join(map(str, shape)), str(repeats), str(seed), policy],
-        cwd=ROOT, capture_output=True, text=True, env=env)
+         ";".join(",".join(map(str, shape)) for shape in shapes), str(repeats), str(seed),
+         policy], cwd=ROOT, capture_output=True, text=True, env=env)
     if run.returncode != 0:
-        raise RuntimeError(f"{name} {cell_name} {shape} ({policy}) failed: "
+        raise RuntimeError(f"{name} {cell_name} {list(shapes)} ({policy}) failed: "
                            f"{run.stderr.strip().splitlines()[-1:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    if [tuple(r["shape"]) for r in lines] != [tuple(shape) for shape in shapes]:
+        raise RuntimeError(f"{name} {cell_name} ({policy}): the worker timed "
+                           f"{[r['shape'] for r in lines]}, not {list(shapes)}")
+    return lines
 
 
-def group(cell_name, shape, names, rounds, repeats, seed, policy, cache_dir=None) -> list[dict]:
-    """The rows of one cell and shape: each implementation that applies, alternating."""
+def group(cell_name, shapes, names, rounds, repeats, seed, policy, cache_dir=None,
+          saved=None) -> list[dict]:
+    """The rows of one cell at `shapes`: each implementation that applies, in a process of
+    its own that times every shape, alternating implementations, `rounds` times.
+
+    `saved(round, name, shapes)` may return a process's lines kept by an earlier, cut run
+    (or None), and is then called with the lines of each process that ran, to keep them.
+    """
     backend = jax.default_backend()
     names = [n for n in names if implementations.ALL[n].applies(cell_name, backend)
              and implementations.ALL[n].unavailable(backend) is None]  # Noted by the run.
+    shapes = [tuple(shape) for shape in shapes]
     runs = {name: [] for name in names}
-    for _ in range(rounds):
+    for round_ in range(rounds):
         for name in names:
-            runs[name].append(time_in_process(name, cell_name, shape, repeats, seed, policy,
-                                              cache_dir))
+            lines = saved(round_, name, shapes) if saved else None
+            if lines is None:
+                lines = time_in_process(name, cell_name, shapes, repeats, seed, policy,
+                                        cache_dir)
+                if saved:
+                    saved(round_, name, shapes, lines)
+            runs[name].append(lines)
     rows = []
-    for name, results in runs.items():
-        row = {"cell": cell_name, "B": shape[0], "T": shape[1], "I": shape[2], "H": shape[3],
-               "implementation": results[0]["implementation"],
-               "kind": implementations.ALL[name].kind, "policy": policy, "rounds": rounds}
-        for kind in ("train", "forward"):
-            row[f"{kind}_s"] = statistics.median(r[f"{kind}_s"] for r in results)
-            row[f"{kind}_s_rounds"] = [r[f"{kind}_s"] for r in results]
-        rows.append(row)
-        print(f"{cell_name:5s} {shape} [{policy}, own process]: {row['implementation']:36s} "
-              f"train {1e3 * row['train_s']:8.2f} ms, forward {1e3 * row['forward_s']:8.2f} ms")
+    for index, shape in enumerate(shapes):
+        for name, processes in runs.items():
+            results = [lines[index] for lines in processes]
+            row = {"cell": cell_name, "B": shape[0], "T": shape[1], "I": shape[2],
+                   "H": shape[3], "implementation": results[0]["implementation"],
+                   "kind": implementations.ALL[name].kind, "policy": policy, "rounds": rounds}
+            for kind in ("train", "forward"):
+                row[f"{kind}_s"] = statistics.median(r[f"{kind}_s"] for r in results)
+                row[f"{kind}_s_rounds"] = [r[f"{kind}_s"] for r in results]
+            rows.append(row)
+            print(f"{cell_name:5s} {shape} [{policy}, own process]: "
+                  f"{row['implementation']:36s} train {1e3 * row['train_s']:8.2f} ms, "
+                  f"forward {1e3 * row['forward_s']:8.2f} ms")
     return rows
 
 

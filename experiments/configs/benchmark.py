@@ -83,8 +83,8 @@ def get_config(variant: str = "full"):
         config.repeats = 10
         config.state_grads_cells = config.scan_cells = config.profile_cells = ()
         config.study_step_gap = 0
-        # 3 rounds of 5 calls per process: 2592 processes over the grid; their compiles are
-        # shared through WORKDIR/jax-cache.
+        # 3 rounds of one process per implementation, cell and policy (72 in all), each timing
+        # every shape with 5 calls; compiles are shared through WORKDIR/jax-cache.
         config.separate_rounds, config.separate_repeats = 3, 5
         config.resume = True
     elif variant == "tuning":  # rec.tuning's table: the fused loop's two layouts alone on
