@@ -5,7 +5,7 @@ import json
 import pytest
 
 import recurrent as rec
-from experiments import benchmark, runner
+from experiments import benchmark, provenance, runner
 from experiments.benchmark import floor, op_profile, report
 from experiments.configs import benchmark as benchmark_config
 
@@ -153,18 +153,31 @@ def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, mo
     from experiments.benchmark import separate
 
     config = benchmark_config.get_config("shapes")
-    config.cells, config.shapes, config.repeats = ("gru",), ("2,5,3,4",), 2
+    # Two lengths, the longer first: the grid runs the shorter T whole (in turns, then in
+    # processes of their own) before the longer, and reports in the config's order.
+    config.cells, config.shapes, config.repeats = ("gru",), ("2,5,3,4", "2,3,3,4"), 2
     config.variants = ("fused", "batch_major", "feature_major")  # No unrolled loops.
     config.peers, config.separate_implementations = ("nnx",), ("fused", "flax")
     config.separate_rounds, config.separate_repeats = 1, 2
     config.separate_policies = ("reuse",)  # launch.py's policy, applied in each worker.
     results = runner.run(config, str(tmp_path), command="python launch.py (test)")
-    assert [r["implementation"] for r in results["rows"]] == [
-        "floor (unavoidable products)", "recurrent (fused)", "recurrent (batch_major)",
-        "recurrent (feature_major)", "flax.nnx.RNN(GRUCell)"]
+    assert [(r["implementation"], r["T"]) for r in results["rows"]] == [
+        (name, steps) for steps in (5, 3) for name in (
+            "floor (unavoidable products)", "recurrent (fused)", "recurrent (batch_major)",
+            "recurrent (feature_major)", "flax.nnx.RNN(GRUCell)")]
     own = results["separate_rows"]
     assert [(r["implementation"], r["T"], r["policy"]) for r in own] == [
-        ("recurrent (fused)", 5, "reuse"), ("flax.linen.RNN(GRUCell)", 5, "reuse")]
+        ("recurrent (fused)", 5, "reuse"), ("flax.linen.RNN(GRUCell)", 5, "reuse"),
+        ("recurrent (fused)", 3, "reuse"), ("flax.linen.RNN(GRUCell)", 3, "reuse")]
+    points = tmp_path / "points"
+    kept = sorted(points.iterdir(), key=lambda path: path.stat().st_mtime_ns)
+    assert [p.name for p in kept if p.name.startswith("own-")] == [
+        "own-reuse-gru-2x3x3x4.json", "own-reuse-gru-2x5x3x4.json"]
+    assert (points / "turns-gru-2x5x3x4.json").stat().st_mtime_ns > (
+        points / "own-reuse-gru-2x3x3x4.json").stat().st_mtime_ns
+    assert {p.name for p in points.glob("process-*")} == {
+        f"process-reuse-gru-T{steps}-r0-{name}.json" for steps in (3, 5)
+        for name in ("fused", "flax")}
     ratio = results["separate_ratios"][0]
     assert ratio["train_over_best_peer"] == pytest.approx(own[1]["train_s"] / own[0]["train_s"])
     assert results["plots"] == ["speed_gru_reuse"]
@@ -181,6 +194,14 @@ def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, mo
     (tmp_path / "points" / "own-reuse-gru-2x5x3x4.json").unlink()
     again = runner.run(config, str(tmp_path), command="python launch.py (test)")
     assert again["separate_rows"] == own
+    # A point kept on another kind of machine is measured again, not mixed into this table.
+    path = tmp_path / "points" / "turns-gru-2x3x3x4.json"
+    kept = json.loads(path.read_text())
+    assert kept["settings"]["machine"] == provenance.machine()
+    path.write_text(json.dumps({**kept, "settings": {**kept["settings"], "machine": "other"}}))
+    with pytest.raises(pytest.fail.Exception, match="re-measured"):
+        runner.run(config, str(tmp_path), command="python launch.py (test)")
+    path.write_text(json.dumps(kept))
     _check_the_tuning_tool(tmp_path, results, monkeypatch)
 
 
@@ -192,13 +213,13 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     from experiments.benchmark import tuning
     from recurrent import tuning_table
 
-    times = {}  # Per layout, its faster row ("fused" ran one of the two).
+    times = {}  # Per layout, its faster row at T = 5 ("fused" ran one of the two).
     for r in results["rows"]:
-        if r.get("layout"):
+        if r.get("layout") and r["T"] == 5:
             times[r["layout"]] = min(times.get(r["layout"], 1e9), 1e3 * r["train_s"])
     assert tuning.backend_of(results) == results["backend"] == "cpu"
     assert tuning.backend_of({"machine": "AMD EPYC, JAX 0.10.2 on cpu"}) == "cpu"  # Older runs.
-    (chosen,) = tuning.choices(results["rows"], "cpu")
+    chosen, _ = tuning.choices(results["rows"], "cpu")  # T = 5, then T = 3.
     before = rec.tuning.fallback(rec.GRU, "cpu")  # Kept unless the other beats noise.
     faster = min(times, key=times.get)
     expected = before if times[before] <= (1 + tuning.NOISE) * times[faster] else faster
@@ -222,7 +243,8 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     assert stop.value.code == 2
     # A cut run (points, no benchmark.json) is read from points/, but not written.
     (workdir / "benchmark.json").unlink()
-    (again,) = tuning.choices(tuning._points_rows(str(workdir)), "cpu")
+    again = next(c for c in tuning.choices(tuning._points_rows(str(workdir)), "cpu")
+                 if c["T"] == 5)
     assert (again["layout"], again["train_ms"]) == (chosen["layout"], chosen["train_ms"])
     tuning.main(["tuning", str(workdir)])
     with pytest.raises(SystemExit) as stop:

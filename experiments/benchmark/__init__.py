@@ -134,10 +134,13 @@ def run(config, workdir: str, command: str | None = None) -> dict:
 
 
 def _settings(config) -> dict:
-    """What a kept point must have been measured with to be reused."""
+    """What a kept point must have been measured with to be reused: the config's timing
+    settings and the machine (a grid resumed on another kind of CPU starts over rather than
+    mixing two machines' times in one table)."""
     settings = {k: config[k] for k in ("seed", "repeats", "variants", "peers",
                                        "separate_rounds", "separate_repeats",
                                        "separate_implementations")}
+    settings["machine"] = provenance.machine()
     return json.loads(json.dumps(settings))
 
 
@@ -172,18 +175,20 @@ def _point(config, workdir, kind, cell_name, shape, measure, *args) -> list[dict
     return rows
 
 
-def _own_processes(config, workdir, cell_name, shapes, policy) -> list[dict]:
+def _own_processes(config, workdir, cell_name, shapes, policy, chunk="all") -> list[dict]:
     """The per-process rows of one cell at every shape under one policy. With
     `config.resume`, each finished shape is kept in `points/own-POLICY-CELL-BxTxIxH.json`
-    and each worker process's lines in `points/process-POLICY-CELL-rROUND-NAME.json`, so a
-    cut run re-times only the processes that had not finished."""
+    and each worker process's lines in `points/process-POLICY-CELL-CHUNK-rROUND-NAME.json`
+    (CHUNK names the group of shapes the process timed), so a cut run re-times only the
+    processes that had not finished."""
     kind = f"own-{policy}"
     done = {tuple(shape): _kept(config, workdir, f"{kind}-{cell_name}-{_shape_name(shape)}.json")
             for shape in shapes}
     pending = [tuple(shape) for shape in shapes if done[tuple(shape)][1] is None]
 
     def saved(round_, name, shapes, lines=None):
-        path, kept = _kept(config, workdir, f"process-{policy}-{cell_name}-r{round_}-{name}.json")
+        path, kept = _kept(config, workdir,
+                           f"process-{policy}-{cell_name}-{chunk}-r{round_}-{name}.json")
         wanted = [list(shape) for shape in shapes]
         if lines is not None:
             _keep(config, path, shapes=wanted, lines=lines)
@@ -203,20 +208,32 @@ def _own_processes(config, workdir, cell_name, shapes, policy) -> list[dict]:
 
 
 def _grid(config, workdir, shapes, notes) -> tuple[list[dict], list[dict]]:
-    """The in-process rows and the per-process rows of every cell and shape."""
+    """The in-process rows and the per-process rows of every cell and shape.
+
+    One T at a time, shortest first: its in-process points (what rec.tuning's table is read
+    from), then its processes of their own. A grid cut after hours then holds whole tables
+    for the lengths it finished rather than half of every table.
+    """
     backend = jax.default_backend()
     entries = throughput.requested(config, backend, notes)
     rows, own = [], []
-    # Every in-process point first (they are what rec.tuning's table is read from), then
-    # the processes of their own.
-    for name in config.cells:
-        for shape in shapes:
-            rows += _point(config, workdir, "turns", name, shape, throughput.group, entries,
-                           backend, config.seed, config.repeats)
-    for name in config.cells:
-        for policy in config.separate_policies if config.separate_rounds else ():
-            own += _own_processes(config, workdir, name, shapes, policy)
-    return rows, own
+    for steps in sorted({shape[1] for shape in shapes}):
+        chunk = [shape for shape in shapes if shape[1] == steps]
+        for name in config.cells:
+            for shape in chunk:
+                rows += _point(config, workdir, "turns", name, shape, throughput.group,
+                               entries, backend, config.seed, config.repeats)
+        for name in config.cells:
+            for policy in config.separate_policies if config.separate_rounds else ():
+                own += _own_processes(config, workdir, name, chunk, policy, f"T{steps}")
+    # The report lists cells in the config's order and shapes in the grid's.
+    order = {(name, tuple(shape)): i for i, (name, shape) in
+             enumerate((n, s) for n in config.cells for s in shapes)}
+
+    def position(row):
+        return order[row["cell"], (row["B"], row["T"], row["I"], row["H"])]
+
+    return sorted(rows, key=position), sorted(own, key=position)
 
 
 def _run(config, workdir: str, command: str | None, shapes) -> dict:

@@ -80,12 +80,13 @@ def get_config(variant: str = "full"):
         # Both layouts and the unrolled loops too: `python -m experiments.benchmark.tuning`
         # reads the layouts' rows into rec.tuning's table.
         config.variants = ("fused", "batch_major", "feature_major", "unroll2", "unroll4")
-        config.repeats = 10
+        config.repeats = 5  # In turns, as :tuning; the grid's long shapes take seconds a call.
         config.state_grads_cells = config.scan_cells = config.profile_cells = ()
         config.study_step_gap = 0
-        # 3 rounds of one process per implementation, cell and policy (72 in all), each timing
-        # every shape with 5 calls; compiles are shared through WORKDIR/jax-cache.
-        config.separate_rounds, config.separate_repeats = 3, 5
+        # One T at a time: its points in turns, then 3 rounds of one process per
+        # implementation, cell and policy (72 per T), each timing that T's 12 shapes with 3
+        # calls after a warm-up; compiles are shared through WORKDIR/jax-cache.
+        config.separate_rounds, config.separate_repeats = 3, 3
         config.resume = True
     elif variant == "tuning":  # rec.tuning's table: the fused loop's two layouts alone on
         # the grid, timed in turns (30 minutes on this 2-core machine), then
