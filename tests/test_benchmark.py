@@ -8,6 +8,7 @@ import recurrent as rec
 from experiments import benchmark, provenance, runner
 from experiments.benchmark import floor, op_profile, report
 from experiments.configs import benchmark as benchmark_config
+from experiments.errors import ConfigError
 
 
 def test_benchmark_writes_tables(tmp_path):
@@ -202,7 +203,32 @@ def test_frameworks_in_their_own_processes_resume_and_draw_heatmaps(tmp_path, mo
     with pytest.raises(pytest.fail.Exception, match="re-measured"):
         runner.run(config, str(tmp_path), command="python launch.py (test)")
     path.write_text(json.dumps(kept))
+    _check_the_tables_tool(tmp_path, results)
     _check_the_tuning_tool(tmp_path, results, monkeypatch)
+
+
+def _check_the_tables_tool(workdir, results):
+    """`python -m experiments.benchmark.tables`: the run's tables and heatmaps from its
+    points alone, of a finished run and of a cut one."""
+    from experiments.benchmark import tables
+
+    out = workdir / "tables"
+    tables.main(["tables", str(workdir), str(out)])
+    text = (out / "benchmark.md").read_text()
+    assert (out / "plots" / "speed_gru_reuse.png").exists()
+    assert "| in turns, one process | own process (reuse) |" in text
+    for ratio in results["separate_ratios"]:  # Flax linen ran only in its own process.
+        shape = f"{ratio['B']},{ratio['T']},{ratio['I']},{ratio['H']}"
+        linen = ratio["train_speedup"]["flax.linen.RNN(GRUCell)"]
+        nnx = next(s["train_speedup"]["flax.nnx.RNN(GRUCell)"] for s in results["speedups"]
+                   if s["T"] == ratio["T"])
+        assert (f"| gru | {shape} | - / {nnx:.2f} / **{nnx:.2f}** | {linen:.2f} / - / "
+                f"**{linen:.2f}** |") in text
+    (workdir / "points" / "own-reuse-gru-2x3x3x4.json").unlink()  # A cut run: what it has.
+    tables.main(["tables", str(workdir), str(out)])
+    assert "| gru | 2,3,3,4 | " in (out / "benchmark.md").read_text()
+    with pytest.raises(ConfigError, match="holds no points"):  # One line, exit 2 (cli.main).
+        tables.main(["tables", str(workdir / "missing")])
 
 
 def _check_the_tuning_tool(workdir, results, monkeypatch):

@@ -36,7 +36,9 @@
    `WORKDIR/plots/speed_<cell>_<policy>.png`).
 
 With `config.resume`, every measured cell and shape is kept in `WORKDIR/points/` and a
-rerun of the same config measures only what is missing (a grid of shapes takes hours).
+rerun of the same config measures only what is missing (a grid of shapes takes hours);
+`python -m experiments.benchmark.tables WORKDIR [OUT]` writes the tables and heatmaps of
+what a running or cut grid has kept so far (`tables.py`).
 
 Results go to `benchmark.md` (`report.py`) and `benchmark.json` in the workdir;
 docs/performance.md holds the latest tables with the machine and the command.

@@ -71,6 +71,50 @@ def separate(rows, ratios) -> list[str]:
     return lines
 
 
+#: The peers' short names in the ratio tables, by the start of their implementation's name.
+_PEER_LABELS = {"flax.linen": "linen", "flax.nnx": "nnx", "torch": "torch",
+                "jax.experimental.rnn": "cudnn"}
+
+
+def peer_label(implementation: str) -> str:
+    """A peer's short name in the ratio tables: "linen", "nnx", "torch" or "cudnn"."""
+    return next((label for prefix, label in _PEER_LABELS.items()
+                 if implementation.startswith(prefix)), implementation)
+
+
+def grid_ratios(speedups, own_ratios) -> list[str]:
+    """Per cell and shape, each peer's training step over ours (above 1: ours is faster),
+    timed in turns in one process and each framework in its own process under each
+    host-memory policy; "best" is the fastest peer's."""
+    in_turns = {shape_key(s): {peer_label(n): v for n, v in s["train_speedup"].items()
+                               if not n.startswith(("recurrent", "floor"))} for s in speedups}
+    policies = list(dict.fromkeys(r["policy"] for r in own_ratios))
+    own = {(shape_key(r), r["policy"]): {peer_label(n): v for n, v in r["train_speedup"].items()}
+           for r in own_ratios}
+    found = {p for table in (*in_turns.values(), *own.values()) for p in table}
+    peers = [p for p in _PEER_LABELS.values() if p in found] + sorted(
+        found - set(_PEER_LABELS.values()))
+    if not peers:
+        return []
+    columns = ["in turns, one process"] + [f"own process ({p})" for p in policies]
+    order = " / ".join(peers + ["best"])
+    lines = ["Training step, each peer's time over ours (above 1: ours is faster), "
+             f"{order} in each column:", "",
+             "| cell | B,T,I,H | " + " | ".join(columns) + " |",
+             "|---|---|" + "---|" * len(columns)]
+
+    def cell(table):
+        if not table:
+            return "-"
+        return " / ".join(_fmt(table.get(p), ".2f") for p in peers) + (
+            f" / **{min(table.values()):.2f}**")
+
+    for key in dict.fromkeys([*in_turns, *(k for k, _ in own)]):
+        cells = [cell(in_turns.get(key))] + [cell(own.get((key, p))) for p in policies]
+        lines.append(f"| {key[0]} | {','.join(map(str, key[1:]))} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def state_grads(rows) -> list[str]:
     """The analysis instruments against the fused training step (times in ms, and in
     training steps)."""
@@ -186,6 +230,10 @@ def markdown(results: dict, config) -> str:
     """The whole of `benchmark.md`."""
     lines = [f"Command: `{results['command']}`", "", f"Machine: {results['machine']}", ""]
     lines += [f"Note: {n}" for n in results["notes"]] + ([""] if results["notes"] else [])
+    software = results.get("software") or results.get("provenance", {}).get("software")
+    if software:
+        lines += ["Software: " + ", ".join(f"{k} {v}" for k, v in software.items()), ""]
+    lines += grid_ratios(results["speedups"], results["separate_ratios"])
     if results["rows"]:
         lines += throughput(results["rows"], results["speedups"], config.repeats)
     if results["separate_rows"]:
@@ -199,3 +247,4 @@ def markdown(results: dict, config) -> str:
         lines += newton_iterations(results["newton_rows"], results["newton_trained"])
     lines += profiles(results["profiles"])
     return "\n".join(lines) + "\n" + study_step(results["study_step"])
+
