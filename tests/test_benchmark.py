@@ -216,14 +216,20 @@ def _check_the_tables_tool(workdir, results):
     tables.main(["tables", str(workdir), str(out)])
     text = (out / "benchmark.md").read_text()
     assert (out / "plots" / "speed_gru_reuse.png").exists()
-    assert "| in turns, one process | own process (reuse) |" in text
+    assert "| in turns, one process | own process (reuse) | floor / fastest peer" in text
     for ratio in results["separate_ratios"]:  # Flax linen ran only in its own process.
         shape = f"{ratio['B']},{ratio['T']},{ratio['I']},{ratio['H']}"
         linen = ratio["train_speedup"]["flax.linen.RNN(GRUCell)"]
         nnx = next(s["train_speedup"]["flax.nnx.RNN(GRUCell)"] for s in results["speedups"]
                    if s["T"] == ratio["T"])
+        floor_s, nnx_s = ([r["train_s"] for r in results["rows"]
+                           if r["T"] == ratio["T"] and r["kind"] == kind] for kind in
+                          ("floor", "peer"))
         assert (f"| gru | {shape} | - / {nnx:.2f} / **{nnx:.2f}** | {linen:.2f} / - / "
-                f"**{linen:.2f}** |") in text
+                f"**{linen:.2f}** | {floor_s[0] / nnx_s[0]:.2f} |") in text
+    won = [sum(min(r["train_speedup"].values()) >= 1 for r in table)
+           for table in (results["speedups"], results["separate_ratios"])]
+    assert f"| gru | {won[0]} of 2 | {won[1]} of 2 | " in text  # The summary per cell.
     (workdir / "points" / "own-reuse-gru-2x3x3x4.json").unlink()  # A cut run: what it has.
     tables.main(["tables", str(workdir), str(out)])
     assert "| gru | 2,3,3,4 | " in (out / "benchmark.md").read_text()

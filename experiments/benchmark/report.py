@@ -82,10 +82,25 @@ def peer_label(implementation: str) -> str:
                  if implementation.startswith(prefix)), implementation)
 
 
-def grid_ratios(speedups, own_ratios) -> list[str]:
+def floor_over_best_peer(rows) -> dict:
+    """Per cell and shape timed in turns: the products' floor over the fastest peer's
+    training step. At 1 or above, XLA's unavoidable products alone, run as this machine
+    runs them, take as long as that peer's whole step: no loop around them can win there."""
+    out = {}
+    for key in dict.fromkeys(shape_key(r) for r in rows):
+        group = [r for r in rows if shape_key(r) == key]
+        floors = [r["train_s"] for r in group if r["kind"] == "floor"]
+        peers = [r["train_s"] for r in group if r["kind"] == "peer"]
+        if floors and peers:
+            out[key] = floors[0] / min(peers)
+    return out
+
+
+def grid_ratios(speedups, own_ratios, rows=()) -> list[str]:
     """Per cell and shape, each peer's training step over ours (above 1: ours is faster),
     timed in turns in one process and each framework in its own process under each
-    host-memory policy; "best" is the fastest peer's."""
+    host-memory policy; "best" is the fastest peer's. The last column is
+    `floor_over_best_peer` of the in-turn `rows`."""
     in_turns = {shape_key(s): {peer_label(n): v for n, v in s["train_speedup"].items()
                                if not n.startswith(("recurrent", "floor"))} for s in speedups}
     policies = list(dict.fromkeys(r["policy"] for r in own_ratios))
@@ -96,10 +111,14 @@ def grid_ratios(speedups, own_ratios) -> list[str]:
         found - set(_PEER_LABELS.values()))
     if not peers:
         return []
-    columns = ["in turns, one process"] + [f"own process ({p})" for p in policies]
+    floors = floor_over_best_peer(rows)
+    columns = ["in turns, one process"] + [f"own process ({p})" for p in policies] + [
+        "floor / fastest peer (in turns)"]
     order = " / ".join(peers + ["best"])
     lines = ["Training step, each peer's time over ours (above 1: ours is faster), "
-             f"{order} in each column:", "",
+             f"{order} in each column; the last column is the floor of unavoidable products "
+             "over the fastest peer's step (at 1 or above, XLA's products alone take as long "
+             "as that peer's whole step):", "",
              "| cell | B,T,I,H | " + " | ".join(columns) + " |",
              "|---|---|" + "---|" * len(columns)]
 
@@ -109,9 +128,25 @@ def grid_ratios(speedups, own_ratios) -> list[str]:
         return " / ".join(_fmt(table.get(p), ".2f") for p in peers) + (
             f" / **{min(table.values()):.2f}**")
 
-    for key in dict.fromkeys([*in_turns, *(k for k, _ in own)]):
-        cells = [cell(in_turns.get(key))] + [cell(own.get((key, p))) for p in policies]
+    keys = list(dict.fromkeys([*in_turns, *(k for k, _ in own)]))
+    for key in keys:
+        cells = [cell(in_turns.get(key))] + [cell(own.get((key, p))) for p in policies] + [
+            _fmt(floors.get(key), ".2f")]
         lines.append(f"| {key[0]} | {','.join(map(str, key[1:]))} | " + " | ".join(cells) + " |")
+    lines += ["", "Points where ours is at least as fast as the fastest peer (best ≥ 1.00), and "
+              "where the floor alone takes as long as the fastest peer's step:", "",
+              "| cell | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+
+    def count(tables, at_least):
+        values = [min(t.values()) for t in tables if t]
+        return f"{sum(v >= at_least for v in values)} of {len(values)}" if values else "-"
+
+    for name in dict.fromkeys(key[0] for key in keys):
+        mine = [key for key in keys if key[0] == name]
+        cells = [count([in_turns.get(k) for k in mine], 1.0)] + [
+            count([own.get((k, p)) for k in mine], 1.0) for p in policies] + [
+            count([{"floor": floors[k]} for k in mine if k in floors], 1.0)]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines + [""]
 
 
@@ -233,7 +268,7 @@ def markdown(results: dict, config) -> str:
     software = results.get("software") or results.get("provenance", {}).get("software")
     if software:
         lines += ["Software: " + ", ".join(f"{k} {v}" for k, v in software.items()), ""]
-    lines += grid_ratios(results["speedups"], results["separate_ratios"])
+    lines += grid_ratios(results["speedups"], results["separate_ratios"], results["rows"])
     if results["rows"]:
         lines += throughput(results["rows"], results["speedups"], config.repeats)
     if results["separate_rows"]:
