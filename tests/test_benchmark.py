@@ -227,8 +227,8 @@ def _check_the_tables_tool(workdir, results):
                           ("floor", "peer"))
         assert (f"| gru | {shape} | - / {nnx:.2f} / **{nnx:.2f}** | {linen:.2f} / - / "
                 f"**{linen:.2f}** | {floor_s[0] / nnx_s[0]:.2f} |") in text
-    won = [sum(min(r["train_speedup"].values()) >= 1 for r in table)
-           for table in (results["speedups"], results["separate_ratios"])]
+    won = [sum(min(v for n, v in r["train_speedup"].items() if n.startswith("flax")) >= 1
+               for r in table) for table in (results["speedups"], results["separate_ratios"])]
     assert f"| gru | {won[0]} of 2 | {won[1]} of 2 | " in text  # The summary per cell.
     (workdir / "points" / "own-reuse-gru-2x3x3x4.json").unlink()  # A cut run: what it has.
     tables.main(["tables", str(workdir), str(out)])
