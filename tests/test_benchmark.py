@@ -275,7 +275,7 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     assert stop.value.code == 2
     # A cut run (points, no benchmark.json) is read from points/, but not written.
     (workdir / "benchmark.json").unlink()
-    again = next(c for c in tuning.choices(tuning._points_rows(str(workdir)), "cpu")
+    again = next(c for c in tuning.choices(tuning.points_rows(str(workdir)), "cpu")
                  if c["T"] == 5)
     assert (again["layout"], again["train_ms"]) == (chosen["layout"], chosen["train_ms"])
     tuning.main(["tuning", str(workdir)])

@@ -282,4 +282,3 @@ def markdown(results: dict, config) -> str:
         lines += newton_iterations(results["newton_rows"], results["newton_trained"])
     lines += profiles(results["profiles"])
     return "\n".join(lines) + "\n" + study_step(results["study_step"])
-

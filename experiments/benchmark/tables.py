@@ -28,15 +28,22 @@ def software() -> dict[str, str]:
             f"{torch[0]} ({torch[1]} threads)"}
 
 
-def from_points(workdir: str) -> tuple[dict, types.SimpleNamespace]:
-    """The results (and the settings `markdown` reads) of the points a run kept so far."""
+def kept_points(workdir: str, prefixes=("turns-", "own-")) -> dict[str, dict]:
+    """The points a run has kept in `WORKDIR/points/` so far whose names start with one of
+    `prefixes` ("turns-": in-process, "own-": per-process), by file name."""
     directory = os.path.join(workdir, "points")
     names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
-    kept = {name: workdir_lib.read_json(os.path.join(directory, name)) for name in names
-            if name.startswith(("turns-", "own-"))}
+    return {name: workdir_lib.read_json(os.path.join(directory, name)) for name in names
+            if name.startswith(tuple(prefixes))}
+
+
+def from_points(workdir: str) -> tuple[dict, types.SimpleNamespace]:
+    """The results (and the settings `markdown` reads) of the points a run kept so far."""
+    kept = kept_points(workdir)
     if not kept:
-        raise ConfigError(f"{directory!r} holds no points (turns-*.json, own-*.json); expected "
-                          "the workdir of a benchmark run with config.resume")
+        raise ConfigError(f"{os.path.join(workdir, 'points')!r} holds no points (turns-*.json, "
+                          "own-*.json); expected the workdir of a benchmark run with "
+                          "config.resume")
     settings = [point["settings"] for point in kept.values()]
     machines = sorted({s.get("machine", "machine not recorded") for s in settings})
     rows = [r for name, p in kept.items() if name.startswith("turns-") for r in p["rows"]]
@@ -75,7 +82,7 @@ def main(argv) -> None:
     with workdir_lib.replaced(os.path.join(out, "benchmark.md")) as f:
         f.write(report.markdown(results, settings))
     print(f"wrote {os.path.join(out, 'benchmark.md')} and {len(results['plots'])} heatmaps "
-          f"from {results['notes'][0].split(' (')[0].removeprefix('Read from ')}")
+          f"from the points in {workdir}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import re
 import recurrent as rec
 from experiments import cli
 from experiments import workdir as workdir_lib
+from experiments.benchmark import tables
 from experiments.benchmark.throughput import shape_key
 from experiments.errors import ConfigError
 
@@ -128,13 +129,10 @@ def table_source(results, chosen) -> str:
     return "\n".join(lines) + "\n}\n"
 
 
-def _points_rows(workdir) -> list[dict]:
+def points_rows(workdir) -> list[dict]:
     """The in-process rows a cut run has kept in `points/` so far."""
-    directory = os.path.join(workdir, "points")
-    if not os.path.isdir(directory):
-        return []
-    return [row for name in sorted(os.listdir(directory)) if name.startswith("turns-")
-            for row in workdir_lib.read_json(os.path.join(directory, name))["rows"]]
+    return [row for point in tables.kept_points(workdir, ("turns-",)).values()
+            for row in point["rows"]]
 
 
 def main(argv) -> None:
@@ -143,7 +141,7 @@ def main(argv) -> None:
         cli.fail("usage: python -m experiments.benchmark.tuning WORKDIR [--write]")
     path = os.path.join(args[0], "benchmark.json")
     if not os.path.isfile(path):
-        rows = _points_rows(args[0])
+        rows = points_rows(args[0])
         if not rows:
             cli.fail(f"{path!r} does not exist and {args[0]!r} has no points/turns-*.json; "
                      "expected the workdir of a benchmark run")
