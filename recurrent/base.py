@@ -133,8 +133,9 @@ class Layer(abc.ABC):
           gradient: "fused" (cells with `project_carry` get the custom VJP of
             `recurrent.fused`) or "autodiff" (JAX differentiates the scan; needed for
             forward-mode transforms).
-          layout: the fused loop's layout, "auto", "batch_major" or "feature_major"
-            (see `rec.fused_layout`); the other loops are batch-major.
+          layout: the fused loop's layout, "auto", "batch_major", "feature_major" or
+            either with "_split" (see `rec.fused_layout`); the other loops are
+            batch-major.
           initial_guess: Newton mode only: None, or the trajectory its iteration
             starts from, shaped like `perturbation` (validated by `rec.unroll`);
             composite layers split it among their parts.
@@ -314,9 +315,9 @@ class Cell(Layer):
 
 
 def _batch_major_only(cell, layout):
-    """Refuses `layout="feature_major"` for a loop that is not the fused one."""
-    if layout == "feature_major":
-        raise ValueError(f"layout='feature_major' is a layout of the fused loop (gradient='fused' "
+    """Refuses the fused loop's other layouts for a loop that is not the fused one."""
+    if layout not in ("auto", "batch_major"):
+        raise ValueError(f"layout={layout!r} is a layout of the fused loop (gradient='fused' "
                          f"with a cell that has feature_major = True); {type(cell).__name__} "
                          f"runs batch-major here (use 'auto' or 'batch_major')")
 

@@ -34,6 +34,15 @@ table (`rec.tuning`). Feature-major, a cell whose gating reads the two products 
 through their sum (the LSTM's, the RNN's) runs one product per step,
 `[w_ih; b; w_hh]^T [x_t; 1; h_{t-1}]`.
 
+Each layout also comes `_split` (KernelCells only): every per-step product with a
+kernel, forward and backward, runs as `PRODUCT_BLOCKS` independent products over
+blocks of the kernel's output columns, joined after. The results are the same
+numbers; what changes is that XLA:CPU, which runs one small product on one core,
+may run the blocks on different cores at once. It pays at small batch, where a
+step's product is too small for the library's own threading (the LSTM's training
+step at B, T, H = 8, 64, 256 went from 18.9 to 12.8 ms on a 2-core Xeon), and
+costs a join elsewhere, so it is one more choice of `rec.tuning`'s table.
+
 Values and gradients equal the plain scan's (`gradient="autodiff"` in
 `rec.unroll`) to float32 rounding; the tests check this for every cell, with and
 without `lengths`. A custom VJP supports reverse-mode differentiation only:
@@ -52,8 +61,12 @@ from recurrent import tuning
 _map = jax.tree_util.tree_map
 
 
-#: Layouts of the loop: batch first (`[B, H]` carries), or batch last.
-LAYOUTS = ("auto", "batch_major", "feature_major")
+#: Layouts of the loop: batch first (`[B, H]` carries), or batch last; a `_split` layout
+#: cuts each per-step product with a kernel into `PRODUCT_BLOCKS` independent products over
+#: blocks of the kernel's output columns, which XLA:CPU may run on different cores at once.
+LAYOUTS = ("auto", "batch_major", "feature_major", "batch_major_split", "feature_major_split")
+#: How many blocks a `_split` layout cuts a per-step product into.
+PRODUCT_BLOCKS = 2
 
 
 def default_layout(cell, backend: str | None = None, *, batch: int | None = None,
@@ -87,20 +100,24 @@ def scan_fused(cell, params, xs_TxBxI, carry, lengths_B, *, reverse=False, unrol
         layout = default_layout(cell, batch=batch, steps=steps)
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-    if layout == "feature_major" and not getattr(cell, "feature_major", False):
+    if layout.startswith("feature_major") and not getattr(cell, "feature_major", False):
         raise ValueError(f"{type(cell).__name__} has no feature-major form "
-                         f"(layout='feature_major' needs a KernelCell with feature_major = True)")
+                         f"(layout={layout!r} needs a KernelCell with feature_major = True)")
+    blocks = PRODUCT_BLOCKS if layout.endswith("_split") else 1
+    if blocks > 1 and not _kernel_product(cell):
+        raise ValueError(f"layout={layout!r} splits the product with a KernelCell's w_hh; "
+                         f"{type(cell).__name__} computes its own project_carry")
     valid_TxB = None
     if lengths_B is not None:
         valid_TxB = jnp.arange(steps)[:, None] < lengths_B[None, :]
-    if layout == "feature_major":
-        ys, final = _feature_major(cell, bool(reverse), int(unroll), bool(remat), params,
-                                   xs_TxBxI, carry, valid_TxB, perturbation)
+    if layout.startswith("feature_major"):
+        ys, final = _feature_major(cell, bool(reverse), int(unroll), bool(remat), blocks,
+                                   params, xs_TxBxI, carry, valid_TxB, perturbation)
         if valid_TxB is not None:
             ys = jnp.where(valid_TxB[..., None], ys, jnp.zeros_like(ys))
         return ys, final
-    states = _recurrence(cell, bool(reverse), int(unroll), bool(remat), params, xs_TxBxI, carry,
-                         valid_TxB, perturbation)
+    states = _recurrence(cell, bool(reverse), int(unroll), bool(remat), blocks, params, xs_TxBxI,
+                         carry, valid_TxB, perturbation)
     # (The projection is dead code for readouts that do not read it.)
     ys = cell.readout(params, states, cell.project_inputs(params, xs_TxBxI))
     if valid_TxB is not None:
@@ -113,6 +130,54 @@ def _expand(valid_B, like):
     return valid_B.reshape(valid_B.shape + (1,) * (like.ndim - valid_B.ndim))
 
 
+def _kernel_product(cell):
+    """Whether `cell`'s carry product is `KernelCell`'s own, `h @ w_hh` (+ `b_hh`)."""
+    from recurrent.base import KernelCell
+    kind = type(cell)
+    return (isinstance(cell, KernelCell) and kind.project_carry is KernelCell.project_carry
+            and kind.project_carry_transpose is KernelCell.project_carry_transpose)
+
+
+def _blocks(w, blocks, axis):
+    """`w` cut into `blocks` nearly equal blocks along `axis` (once, outside the loops)."""
+    return jnp.array_split(w, blocks, axis=axis) if blocks > 1 else [w]
+
+
+def _block_products(kernels, x, dtype, kernel_first):
+    """The product of `x` with the kernel cut into `kernels` (`_blocks`): one independent
+    product per block, `kernel @ x` (feature-major, blocks of rows) or `x @ kernel`
+    (batch-major, blocks of columns), joined."""
+    parts = [_products(w, x, dtype) if kernel_first else _products(x, w, dtype)
+             for w in kernels]
+    return parts[0] if len(parts) == 1 else jnp.concatenate(parts, axis=0 if kernel_first
+                                                            else -1)
+
+
+def _carry_product(cell, params, blocks):
+    """`cell.project_carry(params, .)`, its product in `blocks` blocks."""
+    if blocks == 1:
+        return functools.partial(cell.project_carry, params)
+    kernels = _blocks(params["w_hh"], blocks, 1)
+
+    def product(state):
+        out = _block_products(kernels, state.h, cell.matmul_dtype, False)
+        return out + params["b_hh"] if cell.recurrent_bias else out
+    return product
+
+
+def _carry_product_transpose(cell, params, carry, blocks):
+    """`cell.project_carry_transpose(params, carry)`, its product in `blocks` blocks."""
+    if blocks == 1:
+        return cell.project_carry_transpose(params, carry)
+    kernels = _blocks(jnp.transpose(params["w_hh"]), blocks, 1)
+
+    def pullback(recurrent_bar):
+        h_bar = _block_products(kernels, recurrent_bar, cell.matmul_dtype, False)
+        return type(carry)(**{name: h_bar if name == "h" else jnp.zeros_like(h_bar)
+                              for name in carry._fields})
+    return pullback
+
+
 def _gating(cell, state, projected_t, recurrent_t, perturbation_t, valid_B):
     """The carry after one step, and the pullback (VJP) of its gating."""
     new, pullback = cell.pointwise_vjp(state, projected_t, recurrent_t)
@@ -123,11 +188,13 @@ def _gating(cell, state, projected_t, recurrent_t, perturbation_t, valid_B):
     return new, pullback
 
 
-def _forward(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
+def _forward(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB, perturbation):
+    carry_product = _carry_product(cell, params, blocks)
+
     def body(state, inputs):
         x_t, perturbation_t, valid_B = inputs
         new, pullback = _gating(cell, state, cell.project_inputs(params, x_t),
-                                cell.project_carry(params, state), perturbation_t, valid_B)
+                                carry_product(state), perturbation_t, valid_B)
         return new, (new, None if remat else pullback)
 
     _, (states, pullbacks) = jax.lax.scan(body, carry, (xs, perturbation, valid_TxB),
@@ -147,21 +214,25 @@ def _flat(tree, steps_and_batch):
     return _map(lambda a: a.reshape((-1,) + a.shape[len(steps_and_batch):]), tree)
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
-def _recurrence(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
-    return _forward(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation)[0]
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3, 4))
+def _recurrence(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB,
+                perturbation):
+    return _forward(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB,
+                    perturbation)[0]
 
 
-def _recurrence_fwd(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
-    states, pullbacks = _forward(cell, reverse, unroll, remat, params, xs, carry, valid_TxB,
-                                 perturbation)
+def _recurrence_fwd(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB,
+                    perturbation):
+    states, pullbacks = _forward(cell, reverse, unroll, remat, blocks, params, xs, carry,
+                                 valid_TxB, perturbation)
     return states, (params, xs, carry, valid_TxB, perturbation, states, pullbacks)
 
 
-def _recurrence_bwd(cell, reverse, unroll, remat, residuals, states_bar):
+def _recurrence_bwd(cell, reverse, unroll, remat, blocks, residuals, states_bar):
     params, xs, carry, valid_TxB, perturbation, states, pullbacks = residuals
     previous = _previous(states, carry, reverse)
-    through_kernel = cell.project_carry_transpose(params, carry)
+    carry_product = _carry_product(cell, params, blocks)
+    through_kernel = _carry_product_transpose(cell, params, carry, blocks)
 
     def body(state_bar, inputs):
         previous_t, x_t, pullback, output_bar_t, valid_B = inputs
@@ -172,7 +243,7 @@ def _recurrence_bwd(cell, reverse, unroll, remat, residuals, states_bar):
             state_bar = _map(lambda g: jnp.where(_expand(valid_B, g), g, 0), state_bar)
         if pullback is None:  # remat: recompute the step instead of storing it.
             _, pullback = cell.pointwise_vjp(previous_t, cell.project_inputs(params, x_t),
-                                             cell.project_carry(params, previous_t))
+                                             carry_product(previous_t))
         previous_bar, projected_bar, recurrent_bar = pullback(state_bar)
         previous_bar = _map(jnp.add, previous_bar, through_kernel(recurrent_bar))
         if held_bar is not None:
@@ -216,7 +287,7 @@ _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
 # costs XLA:CPU more). The loop returns the hidden states and the final carry only:
 # these cells read out h.
 
-def _feature_major(cell, reverse, unroll, remat, params, xs_TxBxI, carry, valid_TxB,
+def _feature_major(cell, reverse, unroll, remat, blocks, params, xs_TxBxI, carry, valid_TxB,
                    perturbation):
     """The loop feature-major: `(hs [T, B, H], final carry)`."""
     steps, batch = xs_TxBxI.shape[:2]
@@ -225,8 +296,8 @@ def _feature_major(cell, reverse, unroll, remat, params, xs_TxBxI, carry, valid_
         xs = jnp.concatenate([xs, jnp.ones((1, steps, batch), xs.dtype)], axis=0)
     if perturbation is not None:
         perturbation = _map(lambda p: jnp.swapaxes(p, 1, 2), perturbation)
-    hs, final = _columns(cell, reverse, unroll, remat, params, xs, _map(jnp.transpose, carry),
-                         valid_TxB, perturbation)
+    hs, final = _columns(cell, reverse, unroll, remat, blocks, params, xs,
+                         _map(jnp.transpose, carry), valid_TxB, perturbation)
     return jnp.swapaxes(hs, 1, 2), _map(jnp.transpose, final)
 
 
@@ -262,12 +333,13 @@ def _sums_products(cell, carry):
     return answer[0]
 
 
-def _column_kernels(cell, params, merged):
+def _column_kernels(cell, params, merged, blocks):
     """The kernels as `(w, bias, w_hh^T, recurrent_bias)` for `_column_step`.
 
     `w` is w_ih^T ([w_ih; b]^T with the bias in the product); `merged` (for cells
     that read the sum of the products) appends w_hh^T to it, so that a step is one
-    product `w [x_t; h]`, and leaves the third entry None.
+    product `w [x_t; h]`, and leaves the third entry None. `w` and w_hh^T come as
+    lists of `blocks` blocks of rows (`_blocks`).
     """
     bias = cell.input_bias(params)
     recurrent_bias = params["b_hh"][:, None] if cell.recurrent_bias else None
@@ -278,8 +350,9 @@ def _column_kernels(cell, params, merged):
         w_ih_t, bias = jnp.transpose(params["w_ih"]), bias[:, None]
     w_hh_t = jnp.transpose(params["w_hh"])
     if merged:
-        return jnp.concatenate([w_ih_t, w_hh_t], axis=1), bias, None, recurrent_bias
-    return w_ih_t, bias, w_hh_t, recurrent_bias
+        return (_blocks(jnp.concatenate([w_ih_t, w_hh_t], axis=1), blocks, 0), bias, None,
+                recurrent_bias)
+    return _blocks(w_ih_t, blocks, 0), bias, _blocks(w_hh_t, blocks, 0), recurrent_bias
 
 
 def _column_step(cell, kernels, state, xs, t):
@@ -287,12 +360,12 @@ def _column_step(cell, kernels, state, xs, t):
     w_ih_t, bias, w_hh_t, recurrent_bias = kernels
     x_t = jax.lax.dynamic_index_in_dim(xs, t, axis=1, keepdims=False)
     if w_hh_t is None:  # Merged: one product, all of it passed as the input's part.
-        projected = _products(w_ih_t, jnp.concatenate([x_t, state.h], axis=0),
-                              cell.matmul_dtype)
+        projected = _block_products(w_ih_t, jnp.concatenate([x_t, state.h], axis=0),
+                                    cell.matmul_dtype, True)
         recurrent = jnp.zeros_like(projected)
     else:
-        projected = _products(w_ih_t, x_t, cell.matmul_dtype)
-        recurrent = _products(w_hh_t, state.h, cell.matmul_dtype)
+        projected = _block_products(w_ih_t, x_t, cell.matmul_dtype, True)
+        recurrent = _block_products(w_hh_t, state.h, cell.matmul_dtype, True)
     if bias is not None:
         projected = projected + bias
     if recurrent_bias is not None:
@@ -300,8 +373,9 @@ def _column_step(cell, kernels, state, xs, t):
     return cell.pointwise_vjp(state, projected, recurrent, axis=0)
 
 
-def _columns_forward(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
-    kernels = _column_kernels(cell, params, _sums_products(cell, carry))
+def _columns_forward(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB,
+                     perturbation):
+    kernels = _column_kernels(cell, params, _sums_products(cell, carry), blocks)
 
     def body(state, inputs):
         t, perturbation_t, valid_B = inputs
@@ -319,27 +393,29 @@ def _columns_forward(cell, reverse, unroll, remat, params, xs, carry, valid_TxB,
     return states, pullbacks, final
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3))
-def _columns(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
-    states, _, final = _columns_forward(cell, reverse, unroll, remat, params, xs, carry,
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2, 3, 4))
+def _columns(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB, perturbation):
+    states, _, final = _columns_forward(cell, reverse, unroll, remat, blocks, params, xs, carry,
                                         valid_TxB, perturbation)
     return (states.h if remat else states), final
 
 
-def _columns_fwd(cell, reverse, unroll, remat, params, xs, carry, valid_TxB, perturbation):
-    states, pullbacks, final = _columns_forward(cell, reverse, unroll, remat, params, xs, carry,
-                                                valid_TxB, perturbation)
+def _columns_fwd(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB,
+                 perturbation):
+    states, pullbacks, final = _columns_forward(cell, reverse, unroll, remat, blocks, params,
+                                                xs, carry, valid_TxB, perturbation)
     outputs = ((states.h if remat else states), final)
     return outputs, (params, xs, carry, valid_TxB, perturbation, states, pullbacks)
 
 
-def _columns_bwd(cell, reverse, unroll, remat, residuals, outputs_bar):
+def _columns_bwd(cell, reverse, unroll, remat, blocks, residuals, outputs_bar):
     params, xs, carry, valid_TxB, perturbation, states, pullbacks = residuals
     hs_bar, final_bar = outputs_bar
     inputs, steps, batch = xs.shape
     width = params["w_hh"].shape[1]
     shared = _sums_products(cell, carry)  # One error for both products.
-    kernels = _column_kernels(cell, params, shared)
+    kernels = _column_kernels(cell, params, shared, blocks)
+    w_hh = _blocks(params["w_hh"], blocks, 0)  # The transpose's product: blocks of rows.
     # s_{t-1} for every step: whole states under remat (to recompute from), else h.
     previous = _previous(states, carry if remat else carry.h, reverse)
 
@@ -356,8 +432,8 @@ def _columns_bwd(cell, reverse, unroll, remat, residuals, outputs_bar):
         previous_bar, projected_bar, recurrent_bar = pullback(state_bar)
         recurrent_buffer = jax.lax.dynamic_update_index_in_dim(
             recurrent_buffer, recurrent_bar, t, axis=1)
-        previous_bar = previous_bar._replace(h=previous_bar.h + _products(
-            params["w_hh"], recurrent_bar, cell.matmul_dtype))
+        previous_bar = previous_bar._replace(h=previous_bar.h + _block_products(
+            w_hh, recurrent_bar, cell.matmul_dtype, True))
         if held_bar is not None:
             previous_bar = _map(jnp.add, previous_bar, held_bar)
         if not shared:

@@ -2,11 +2,13 @@
 
 The fused unroll (`recurrent.fused`) runs a `KernelCell` that has both layouts (the RNN,
 LSTM and GRU) batch-major (`[B, H]` carries, products `h @ w_hh`) or feature-major
-(`[H, B]` carries, products `w_hh^T @ h^T`). Values and gradients agree to float32
-rounding; the time does not, and which layout is faster depends on the backend, the cell
-and the shape. `rec.unroll(..., layout="auto")` (the default) asks `layout` here, which
-reads one table of training-step times measured by the benchmark's shape grid
-(`benchmark.py:tuning` times only the two layouts; `:shapes` includes them):
+(`[H, B]` carries, products `w_hh^T @ h^T`), each also `_split`: every per-step product
+cut into independent products over blocks of the kernel's columns, which XLA:CPU can run
+on two cores at once. Values and gradients agree to float32 rounding; the time does not,
+and which layout is faster depends on the backend, the cell and the shape.
+`rec.unroll(..., layout="auto")` (the default) asks `layout` here, which reads one table of
+training-step times measured by the benchmark's shape grid (`benchmark.py:tuning` times
+only the layouts; `:shapes` includes the two whole-product ones):
 
     python launch.py --config=experiments/configs/benchmark.py:tuning --workdir=W
     python -m experiments.benchmark.tuning W --write   # rewrites recurrent/tuning_table.py
@@ -33,6 +35,9 @@ from recurrent import tuning_table
 
 #: The layout for a backend and cell class that the table has no entry for.
 FALLBACK = {("cpu", "LSTM"): "feature_major"}
+#: The layouts an entry may hold times of (`recurrent.fused.LAYOUTS` without "auto"):
+#: `_split` cuts each per-step product into column blocks (`recurrent.fused.PRODUCT_BLOCKS`).
+MEASURED_LAYOUTS = ("batch_major", "feature_major", "batch_major_split", "feature_major_split")
 #: The generated module that holds the table (`python -m experiments.benchmark.tuning`).
 TABLE_FILE = tuning_table.__file__
 
@@ -104,12 +109,13 @@ def describe() -> str:
                   f"  machine: {source['machine']}", f"  software: {source['software']}"]
     if tuning_table.MEASURED:
         lines += ["", f"{'backend':8s} {'cell':6s} {'B':>5s} {'T':>5s} {'H':>5s}  "
-                  f"{'layout':14s} train ms (batch-major / feature-major)"]
+                  f"{'layout':19s} train ms ({' / '.join(MEASURED_LAYOUTS)}; - not timed)"]
         for key, entry in sorted(tuning_table.MEASURED.items()):
             times = entry["train_ms"]
             lines.append(f"{key[0]:8s} {key[1]:6s} {key[2]:5d} {key[3]:5d} {key[4]:5d}  "
-                         f"{entry['layout']:14s} {times['batch_major']:.2f} / "
-                         f"{times['feature_major']:.2f}")
+                         f"{entry['layout']:19s} " + " / ".join(
+                             f"{times[name]:.2f}" if name in times else "-"
+                             for name in MEASURED_LAYOUTS))
     else:
         lines.append("No measured points yet: every call takes the fallback.")
     lines += ["", "Fallback (a backend and cell without measured points): "

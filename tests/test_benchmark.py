@@ -284,6 +284,34 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     assert stop.value.code == 2
 
 
+def test_the_tuning_tool_moves_a_layout_only_past_noise():
+    # rec.tuning's choice per point: the first layout in preference order (the fallback, the
+    # other whole-product layout, then the split ones) within NOISE of the fastest.
+    from experiments.benchmark import tuning
+
+    def rows(**train_ms):
+        return [{"implementation": f"recurrent ({layout})", "layout": layout, "cell": "gru",
+                 "B": 8, "T": 64, "I": 64, "H": 64, "train_s": ms / 1e3, "forward_s": ms / 2e3}
+                for layout, ms in train_ms.items()]
+    before, other = rec.tuning.fallback(rec.GRU, "cpu"), "feature_major"
+    assert before == "batch_major"
+    assert tuning.preference(before) == [before, other, before + "_split", other + "_split"]
+    cases = [({before: 10.0, other: 9.8, before + "_split": 9.0, other + "_split": 9.9},
+              before + "_split"),  # The split one by 10%.
+             ({before: 10.0, other: 9.0, before + "_split": 8.9, other + "_split": 9.9},
+              other),  # Within noise of the fastest, the whole-product one stays.
+             ({before: 9.95, other: 9.8, before + "_split": 9.9, other + "_split": 9.7}, before),
+             ({before: 10.0, other: 12.0}, before)]  # A run without the split layouts.
+    for times, expected in cases:
+        (chosen,) = tuning.choices(rows(**times), "cpu")
+        assert chosen["layout"] == expected, (times, chosen)
+    assert tuning.choices(rows(**{before: 1.0}), "cpu") == []  # Both whole layouts, or none.
+    text = tuning.describe(tuning.choices(rows(**cases[0][0]), "cpu"))
+    assert "| gru | 8 | 64 | 64 | 10.00 | 9.80 | 9.00 | 9.90 | batch_major_split | " in text
+    text = tuning.describe(tuning.choices(rows(**cases[-1][0]), "cpu"))  # Only columns timed.
+    assert "train ms: batch_major | feature_major | chosen" in text
+
+
 def test_a_worker_times_several_shapes_in_one_process():
     from experiments.benchmark import separate
 

@@ -165,12 +165,18 @@ def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, pertur
         return jnp.sum(weights * ys) + sum(jnp.sum(jnp.sin(leaf))
                                            for leaf in jax.tree_util.tree_leaves(final))
 
+    # The products cut into blocks (`_split`) in the cases that cover every path they take:
+    # one merged product (LSTM), the carry's bias and remat's recomputed steps (GRU).
+    split = ("_split",) if (name, reverse) in {("lstm", False), ("gru", True),
+                                               ("rnn", True)} else ()
+    layouts = [major + cut for major in ("batch_major", "feature_major") for cut in ("",) + split]
     results = {layout: jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2, 3)),
                                static_argnums=4)(params, xs_TxBxI, carry, perturbation, layout)
-               for layout in ("batch_major", "feature_major")}
+               for layout in layouts}
     # The layouts sum their products in different orders: on an AVX-512 CPU one gradient
     # element that cancels down to 5e-3 (the others are O(1)) differed by 1.7e-6.
-    _assert_close(results["feature_major"], results["batch_major"], atol=1e-5)
+    for layout in layouts[1:]:
+        _assert_close(results[layout], results["batch_major"], atol=1e-5)
 
 
 def test_the_layout_is_chosen_per_cell_and_checked(xs):
@@ -184,8 +190,12 @@ def test_the_layout_is_chosen_per_cell_and_checked(xs):
     with pytest.raises(ValueError, match="IndRNN has no feature-major form"):
         fused_lib.scan_fused(*args, layout="feature_major")
     with pytest.raises(ValueError, match="layout must be one of auto, batch_major, "
-                                         "feature_major, got 'columns'"):
+                                         "feature_major, batch_major_split, "
+                                         "feature_major_split, got 'columns'"):
         fused_lib.scan_fused(*args, layout="columns")
+    with pytest.raises(ValueError, match="layout='batch_major_split' splits the product with a "
+                                         "KernelCell's w_hh; IndRNN computes its own"):
+        fused_lib.scan_fused(*args, layout="batch_major_split")
 
 
 def test_the_tuning_table_picks_the_nearest_measured_shape(monkeypatch):
@@ -215,7 +225,7 @@ def test_the_tuning_table_picks_the_nearest_measured_shape(monkeypatch):
     assert layout(rec.LSTM(64), "cpu", batch=8, steps=64) == rec.tuning.FALLBACK["cpu", "LSTM"]
     assert layout(rec.IndRNN(64), "cpu", batch=8, steps=64) == "batch_major"
     text = rec.tuning.describe()
-    assert "cpu      GRU        8    64    64  feature_major  1.00 / 2.00" in text
+    assert "cpu      GRU        8    64    64  feature_major       1.00 / 2.00 / - / -" in text
     assert "cpu LSTM: feature_major" in text
     # The call's own B and T reach the table through rec.unroll.
     chosen = []
@@ -242,6 +252,8 @@ def test_unroll_takes_the_layout_through_composite_layers(xs):
     cell = rec.MinGRU(H)
     with pytest.raises(ValueError, match="MinGRU runs batch-major"):
         rec.unroll(cell, cell.init(jax.random.key(0), I), xs, layout="feature_major")
+    with pytest.raises(ValueError, match="layout='batch_major_split' is a layout of the fused"):
+        rec.unroll(cell, cell.init(jax.random.key(0), I), xs, layout="batch_major_split")
 
 
 def test_forward_mode_needs_autodiff(xs):

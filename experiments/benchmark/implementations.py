@@ -79,7 +79,9 @@ def _has_both_layouts(cell_name, backend):
 _OPTIONS = {
     "fused": ({}, {}),
     "batch_major": ({}, {"layout": "batch_major"}),  # The fused loop in each layout (the
-    "feature_major": ({}, {"layout": "feature_major"}),  # cells that have both).
+    "feature_major": ({}, {"layout": "feature_major"}),  # cells that have both), and with
+    "batch_major_split": ({}, {"layout": "batch_major_split"}),  # its per-step products cut
+    "feature_major_split": ({}, {"layout": "feature_major_split"}),  # in column blocks.
     "autodiff": ({}, {"gradient": "autodiff"}),
     "bfloat16": ({"matmul_dtype": "bfloat16"}, {}),
     "remat": ({}, {"remat": True}),
@@ -98,6 +100,7 @@ def _nonlinear(cell_name, backend):
 
 
 _APPLIES = {"batch_major": _has_both_layouts, "feature_major": _has_both_layouts,
+            "batch_major_split": _has_both_layouts, "feature_major_split": _has_both_layouts,
             "bfloat16": _has_option("matmul_dtype"), "newton_full": _nonlinear,
             "newton_diagonal": _nonlinear}
 

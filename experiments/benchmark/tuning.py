@@ -7,12 +7,15 @@
 
 Reads the in-process rows of a finished run (`W/benchmark.json`): at every cell and shape
 where both layouts of the fused loop were timed (the variants `batch_major` and
-`feature_major`, and `fused` under the layout it ran), the faster training step's layout
-is the choice, unless the layout of `rec.tuning.FALLBACK` (the rule before the table) is
-within `NOISE` of it: then that one stays. Printed beside it: both layouts' training and
-forward times, whether the library's current table (`recurrent/tuning_table.py`) would
-pick a layout slower than the best by more than `NOISE`, and, where the run timed them
-(`unroll2`, `unroll4`), loops of 2 and 4 steps per iteration against one. `--write`
+`feature_major`, and `fused` under the layout it ran; also `batch_major_split` and
+`feature_major_split` where the run timed them), the choice is the first layout in the
+order of `preference` whose training step is within `NOISE` of the fastest: the layout of
+`rec.tuning.FALLBACK` (the rule before the table), the other whole-product layout, then
+the split ones. So a layout moves only where another is faster by more than noise.
+Printed beside it: every layout's training and forward times, whether the library's
+current table (`recurrent/tuning_table.py`) would pick a layout slower than the best by
+more than `NOISE`, and, where the run timed them (`unroll2`, `unroll4`), loops of 2 and
+4 steps per iteration against one. `--write`
 replaces the table's entries of the run's backend with the choices and the run's command,
 commit, date, machine and software.
 """
@@ -30,8 +33,9 @@ from experiments.benchmark import tables
 from experiments.benchmark.throughput import shape_key
 from experiments.errors import ConfigError
 
-#: The layout rows' implementation names, and the unrolled loops'.
-_LAYOUT_ROWS = ("recurrent (fused)", "recurrent (batch_major)", "recurrent (feature_major)")
+#: The fused loop's layouts, whole products first, and the rows that time them.
+LAYOUTS = ("batch_major", "feature_major", "batch_major_split", "feature_major_split")
+_LAYOUT_ROWS = ("recurrent (fused)",) + tuple(f"recurrent ({layout})" for layout in LAYOUTS)
 _UNROLL_ROWS = {2: "recurrent (unroll2)", 4: "recurrent (unroll4)"}
 #: A slower choice by less than this fraction counts as a tie (medians of in-turn timings on
 #: this 2-core machine moved by about this much between runs).
@@ -51,8 +55,16 @@ def backend_of(results) -> str:
     return found.group(1)
 
 
+def preference(before: str) -> list[str]:
+    """The layouts in the order ties go: `before` (the fallback), the other whole-product
+    layout, then `before` and the other with their products split."""
+    whole = [before] + [layout for layout in LAYOUTS[:2] if layout != before]
+    return whole + [f"{layout}_split" for layout in whole]
+
+
 def choices(rows, backend: str) -> list[dict]:
-    """Per cell and shape with both layouts timed: their medians (ms) and the faster one."""
+    """Per cell and shape with both layouts timed: the medians (ms) of every layout timed,
+    and the one chosen (`preference`'s first within `NOISE` of the fastest)."""
     out = []
     for key in dict.fromkeys(shape_key(r) for r in rows):
         group = [r for r in rows if shape_key(r) == key]
@@ -62,16 +74,15 @@ def choices(rows, backend: str) -> list[dict]:
                 layout = r["layout"]  # Several rows of one layout: keep the faster median.
                 train[layout] = min(train.get(layout, float("inf")), 1e3 * r["train_s"])
                 forward[layout] = min(forward.get(layout, float("inf")), 1e3 * r["forward_s"])
-        if set(train) != {"batch_major", "feature_major"}:
+        if not {"batch_major", "feature_major"} <= set(train):
             continue
         cell, batch, steps, _, hidden = key
         cell_class = rec.get_cell_class(cell)
-        best = min(train, key=train.get)
+        fastest = min(train.values())
         # A tie keeps the layout that held before the table, so that numbers trained with it
-        # (which the layouts round differently) move only where the other layout is faster.
-        before = rec.tuning.fallback(cell_class, backend)
-        if train[before] <= (1 + NOISE) * train[best]:
-            best = before
+        # (which the layouts round differently) move only where another layout is faster.
+        best = next(layout for layout in preference(rec.tuning.fallback(cell_class, backend))
+                    if layout in train and train[layout] <= (1 + NOISE) * fastest)
         fused = next((r for r in group if r["implementation"] == "recurrent (fused)"), None)
         unrolled = {n: 1e3 * r["train_s"] / train[fused["layout"]] for n, name in
                     _UNROLL_ROWS.items() for r in group
@@ -80,28 +91,36 @@ def choices(rows, backend: str) -> list[dict]:
         out.append({"backend": backend, "cell": cell, "cell_class": cell_class.__name__,
                     "B": batch, "T": steps, "H": hidden, "layout": best, "train_ms": train,
                     "forward_ms": forward, "current": current,
-                    "current_over_best": train[current] / train[best],
+                    # None where the run did not time the current table's layout.
+                    "current_over_best": (train[current] / train[best] if current in train
+                                          else None),
                     "unroll_over_one": unrolled})
     return out
 
 
 def describe(chosen) -> str:
-    lines = ["| cell | B | T | H | train ms batch-major | feature-major | faster | forward ms "
-             "batch-major | feature-major | current table | current / best | unroll 2, 4 "
-             "/ 1 (train) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    timed = [layout for layout in LAYOUTS if any(layout in c["train_ms"] for c in chosen)]
+
+    def times(c, which):
+        return " | ".join(f"{c[which][layout]:.2f}" if layout in c[which] else "-"
+                          for layout in timed)
+    names = " | ".join(timed)
+    lines = [f"| cell | B | T | H | train ms: {names} | chosen | forward ms: {names} "
+             "| current table | current / chosen | unroll 2, 4 / 1 (train) |",
+             "|---|---|---|---|" + "---|" * (2 * len(timed) + 5)]
     for c in chosen:
-        slow = " (slower)" if c["current_over_best"] > 1 + NOISE else ""
+        ratio = c["current_over_best"]
+        current = ("not timed" if ratio is None
+                   else f"{ratio:.3f}" + (" (slower)" if ratio > 1 + NOISE else ""))
         unroll = ", ".join(f"{c['unroll_over_one'][n]:.2f}" if n in c["unroll_over_one"] else "-"
                            for n in _UNROLL_ROWS)
-        lines.append(f"| {c['cell']} | {c['B']} | {c['T']} | {c['H']} "
-                     f"| {c['train_ms']['batch_major']:.2f} "
-                     f"| {c['train_ms']['feature_major']:.2f} | {c['layout']} "
-                     f"| {c['forward_ms']['batch_major']:.2f} "
-                     f"| {c['forward_ms']['feature_major']:.2f} | {c['current']} "
-                     f"| {c['current_over_best']:.3f}{slow} | {unroll} |")
-    worst = max((c["current_over_best"] for c in chosen), default=1.0)
-    lines += ["", f"{len(chosen)} points; the current table's choice is at most {worst:.3f}x "
-              f"the faster layout's training step (noise: {NOISE:.0%})."]
+        lines.append(f"| {c['cell']} | {c['B']} | {c['T']} | {c['H']} | {times(c, 'train_ms')} "
+                     f"| {c['layout']} | {times(c, 'forward_ms')} | {c['current']} "
+                     f"| {current} | {unroll} |")
+    ratios = [c["current_over_best"] for c in chosen if c["current_over_best"] is not None]
+    lines += ["", f"{len(chosen)} points; the current table's choice is at most "
+              f"{max(ratios, default=1.0):.3f}x the chosen layout's training step where the "
+              f"run timed it (noise: {NOISE:.0%})."]
     return "\n".join(lines)
 
 

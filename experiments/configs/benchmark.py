@@ -10,7 +10,8 @@ recurrence is linear in the carry; where the LSTM's fused step spends its time (
 `:shapes` times the RNN, LSTM and GRU at every B in {8, 32, 128}, T in {64, 256, 1024} and
 H in {64, 128, 256, 512} (I = 64), in turns and each framework in its own process under both
 host-memory policies, resuming where a cut run stopped; `:tuning` times the fused loop's
-two layouts alone on the same grid, for `rec.tuning`'s table
+layouts alone on the same grid (batch- and feature-major, each with its per-step products
+whole and cut in two blocks), for `rec.tuning`'s table
 (`python -m experiments.benchmark.tuning WORKDIR --write`). `:newton` (issue 24) times the RNN, GRU
 and LSTM at H = 64, T in {256, 1024, 4096, 16384} sequentially and by Newton's method (full
 and diagonal Jacobians), forward and forward + backward, and counts Newton's iterations at
@@ -31,7 +32,8 @@ def get_config(variant: str = "full"):
     config.shapes = ("32,256,64,256",)  # Shapes measured, "B,T,I,H" each.
     # This library's variants: fused (custom VJP, the default, in the layout rec.tuning
     # chooses), batch_major and feature_major (the fused loop in each layout, for the cells
-    # that have both: RNN, LSTM, GRU), autodiff (JAX's derivative of the scan), bfloat16
+    # that have both: RNN, LSTM, GRU; batch_major_split and feature_major_split cut its
+    # per-step products into column blocks), autodiff (JAX's derivative of the scan), bfloat16
     # (matmul_dtype="bfloat16"), remat (rematerialised steps); also available: unroll2,
     # unroll4 (rec.unroll(..., unroll=2 or 4)).
     config.variants = ("fused", "batch_major", "feature_major", "autodiff", "bfloat16", "remat")
@@ -88,11 +90,12 @@ def get_config(variant: str = "full"):
         # calls after a warm-up; compiles are shared through WORKDIR/jax-cache.
         config.separate_rounds, config.separate_repeats = 3, 3
         config.resume = True
-    elif variant == "tuning":  # rec.tuning's table: the fused loop's two layouts alone on
-        # the grid, timed in turns (30 minutes on this 2-core machine), then
+    elif variant == "tuning":  # rec.tuning's table: the fused loop's layouts alone on the
+        # grid, timed in turns (about an hour on a 2-core machine), then
         # `python -m experiments.benchmark.tuning WORKDIR --write`.
         config.shapes = grid
-        config.variants = ("batch_major", "feature_major")
+        config.variants = ("batch_major", "feature_major", "batch_major_split",
+                           "feature_major_split")
         config.peers = ()
         config.repeats = 5
         config.state_grads_cells = config.scan_cells = config.profile_cells = ()
