@@ -15,34 +15,17 @@ import os
 import platform
 import subprocess
 
+import recurrent as rec
+
 #: Distributions whose versions change a result's numbers.
 SOFTWARE = ("jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "numpy")
-#: Instruction-set extensions, widest first, that decide how XLA:CPU vectorises.
-_ISA = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"), ("sse4_2", "SSE4.2"))
-
-
-def _cpuinfo() -> tuple[str | None, set[str]]:
-    """The CPU's model name and flags from /proc/cpuinfo (Linux); (None, {}) elsewhere."""
-    name, flags = None, set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "model name" and name is None:
-                    name = value.strip()
-                elif key in ("flags", "Features") and not flags:
-                    flags = set(value.split())
-    except OSError:
-        pass
-    return name, flags
 
 
 def machine() -> str:
     """One line: CPU model, architecture, cores and the widest vector extension, for
     example "AMD EPYC (x86_64, 2 cores, AVX-512)"."""
-    name, flags = _cpuinfo()
-    isa = next((label for flag, label in _ISA if flag in flags), None)
+    name = rec.tuning.cpu_info()[0]
+    isa = rec.tuning.cpu_extension()  # The same name as the key of rec.tuning's table.
     details = [platform.machine() or "unknown architecture", f"{os.cpu_count()} cores"]
     if isa:
         details.append(isa)

@@ -13,11 +13,15 @@ only the layouts; `:shapes` includes the two whole-product ones):
     python launch.py --config=experiments/configs/benchmark.py:tuning --workdir=W
     python -m experiments.benchmark.tuning W --write   # rewrites recurrent/tuning_table.py
 
-For a call at (B, T, H) the table's entry of the same backend and cell class (or its
-nearest measured base class) nearest in log space wins: distance
-`sum(log(a / b) ** 2)` over the axes given. A backend or cell with no entry gets
-`FALLBACK`, the rule that held before the table (feature-major for the LSTM on CPU,
-measured at B, T, I, H = 32, 256, 64, 256 in docs/performance.md; batch-major elsewhere).
+The table is kept per platform (`platform`): "gpu" and "tpu" as JAX names them, and CPUs
+by their widest vector extension, "cpu/AVX2" or "cpu/AVX-512", since XLA:CPU compiles
+other code for each and the faster layout moves with it. For a call at (B, T, H) the
+entry of the machine's platform and the cell class (or its nearest measured base class)
+nearest in log space wins: distance `sum(log(a / b) ** 2)` over the axes given. A CPU
+without entries of its own takes another CPU's (the first platform in sorted order), and a
+backend or cell with no entry at all gets `FALLBACK`, the rule that held before the table
+(feature-major for the LSTM on CPU, measured at B, T, I, H = 32, 256, 64, 256 in
+docs/performance.md; batch-major elsewhere).
 
     python -c "import recurrent as rec; print(rec.tuning.describe())"   # the table
 
@@ -27,6 +31,7 @@ otherwise (the benchmark's `unroll2` / `unroll4` rows measure the alternative).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -42,21 +47,78 @@ MEASURED_LAYOUTS = ("batch_major", "feature_major", "batch_major_split", "featur
 TABLE_FILE = tuning_table.__file__
 
 
+#: CPU flags (/proc/cpuinfo) of the vector extensions that decide how XLA:CPU vectorises,
+#: widest first, and their names in `platform`'s keys.
+CPU_EXTENSIONS = (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"),
+                  ("sse4_2", "SSE4.2"), ("asimd", "NEON"))
+
+
+@functools.cache
+def cpu_info() -> tuple[str | None, frozenset]:
+    """The CPU's model name and flags, read once from /proc/cpuinfo (Linux); `(None,
+    frozenset())` where there is none."""
+    name, flags = None, frozenset()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name" and name is None:
+                    name = value.strip()
+                elif key in ("flags", "Features") and not flags:
+                    flags = frozenset(value.split())
+    except OSError:
+        pass
+    return name, flags
+
+
+def cpu_extension() -> str | None:
+    """This CPU's widest vector extension (`CPU_EXTENSIONS`' name), None if unknown."""
+    flags = cpu_info()[1]
+    return next((label for flag, label in CPU_EXTENSIONS if flag in flags), None)
+
+
+def platform(backend: str | None = None) -> str:
+    """The table's key for `backend` on this machine: "cpu/" and the widest vector
+    extension on CPU ("cpu/AVX-512"; plain "cpu" if unknown), the backend's name otherwise.
+
+    Example:
+      >>> import recurrent as rec
+      >>> rec.tuning.platform("gpu")
+      'gpu'
+    """
+    backend = jax.default_backend() if backend is None else backend
+    extension = cpu_extension() if backend == "cpu" else None
+    return f"{backend}/{extension}" if extension else backend
+
+
 def table() -> tuple[dict, dict]:
-    """`(source, measured)`: per backend the run that measured it (command, commit, date,
-    machine, software), and per (backend, cell class name, B, T, H) its entry (`layout`,
-    and the `train_ms` and `forward_ms` of both layouts)."""
+    """`(source, measured)`: per platform the run that measured it (command, commit, date,
+    machine, software), and per (platform, cell class name, B, T, H) its entry (`layout`,
+    and the `train_ms` and `forward_ms` of the layouts timed)."""
     return tuning_table.SOURCE, tuning_table.MEASURED
 
 
-def _measured_class(cell_class, backend):
-    """The first class of `cell_class`'s MRO with entries for `backend`, or None."""
-    names = {key[1] for key in tuning_table.MEASURED if key[0] == backend}
-    return next((c.__name__ for c in cell_class.__mro__ if c.__name__ in names), None)
+def _measured(cell_class, backend):
+    """`(platform, class name)` of the entries a cell on `backend` (a backend's or a
+    platform's name) reads: the first class of `cell_class`'s MRO measured on the machine's
+    platform, else on another platform of the same backend; None without any."""
+    key = backend if "/" in backend else platform(backend)
+    base = key.split("/")[0]
+    others = sorted({k[0] for k in tuning_table.MEASURED
+                     if k[0] != key and k[0].split("/")[0] == base})
+    for candidate in [key] + others:
+        names = {k[1] for k in tuning_table.MEASURED if k[0] == candidate}
+        name = next((c.__name__ for c in cell_class.__mro__ if c.__name__ in names), None)
+        if name is not None:
+            return candidate, name
+    return None
 
 
 def fallback(cell_class, backend: str) -> str:
-    """The layout `cell_class` runs in on `backend` without measured entries (`FALLBACK`)."""
+    """The layout `cell_class` runs in on `backend` (or a platform of it) without measured
+    entries (`FALLBACK`)."""
+    backend = backend.split("/")[0]
     for c in cell_class.__mro__:
         if (backend, c.__name__) in FALLBACK:
             return FALLBACK[backend, c.__name__]
@@ -70,13 +132,14 @@ def layout(cell, backend: str | None = None, *, batch: int | None = None,
     Args:
       cell: a cell or a cell class; a cell without a feature-major form
         (`cell.feature_major` false) always runs batch-major.
-      backend: a JAX backend name ("cpu", "gpu", "tpu"); None means
-        `jax.default_backend()`.
+      backend: a JAX backend name ("cpu", "gpu", "tpu"), read on this machine's
+        `platform`, or a platform's ("cpu/AVX2"); None means `jax.default_backend()`.
       batch, steps: B and T of the call; None leaves that axis out of the
         distance (H is the cell's `hidden_size`, left out for a class).
 
     Returns:
-      The layout of the nearest measured shape, or `FALLBACK`'s without one.
+      The layout of the nearest measured shape (one of `MEASURED_LAYOUTS`), or
+      `FALLBACK`'s without one.
 
     Example:
       >>> import recurrent as rec
@@ -87,32 +150,34 @@ def layout(cell, backend: str | None = None, *, batch: int | None = None,
         return "batch_major"
     backend = jax.default_backend() if backend is None else backend
     cell_class = cell if isinstance(cell, type) else type(cell)
-    name = _measured_class(cell_class, backend)
-    if name is None:
+    measured = _measured(cell_class, backend)
+    if measured is None:
         return fallback(cell_class, backend)
+    key, name = measured
     wanted = (batch, steps, None if isinstance(cell, type) else cell.hidden_size)
 
     def distance(key):
         return sum(math.log(w / k) ** 2 for w, k in zip(wanted, key[2:], strict=True)
                    if w is not None)
 
-    keys = [key for key in tuning_table.MEASURED if key[:2] == (backend, name)]
+    keys = [k for k in tuning_table.MEASURED if k[:2] == (key, name)]
     return tuning_table.MEASURED[min(keys, key=distance)]["layout"]
 
 
 def describe() -> str:
     """The table as text: its source, then one line per measured point, then the fallback."""
-    lines = ["Layouts of the fused loop, chosen by rec.unroll(..., layout='auto').", ""]
+    lines = ["Layouts of the fused loop, chosen by rec.unroll(..., layout='auto').",
+             f"This machine's platform: {platform()}.", ""]
     for backend, source in sorted(tuning_table.SOURCE.items()):
         lines += [f"{backend}: measured by {source['command']}",
                   f"  at commit {source['commit']} on {source['date']}",
                   f"  machine: {source['machine']}", f"  software: {source['software']}"]
     if tuning_table.MEASURED:
-        lines += ["", f"{'backend':8s} {'cell':6s} {'B':>5s} {'T':>5s} {'H':>5s}  "
+        lines += ["", f"{'platform':11s} {'cell':6s} {'B':>5s} {'T':>5s} {'H':>5s}  "
                   f"{'layout':19s} train ms ({' / '.join(MEASURED_LAYOUTS)}; - not timed)"]
         for key, entry in sorted(tuning_table.MEASURED.items()):
             times = entry["train_ms"]
-            lines.append(f"{key[0]:8s} {key[1]:6s} {key[2]:5d} {key[3]:5d} {key[4]:5d}  "
+            lines.append(f"{key[0]:11s} {key[1]:6s} {key[2]:5d} {key[3]:5d} {key[4]:5d}  "
                          f"{entry['layout']:19s} " + " / ".join(
                              f"{times[name]:.2f}" if name in times else "-"
                              for name in MEASURED_LAYOUTS))

@@ -59,11 +59,14 @@ def unroll(cell, params, xs, carry=None, *, lengths=None, reverse=False,
         `jax.jacfwd`, `jax.hessian`). Both give the same values and gradients.
       layout: the fused loop's memory layout: "batch_major" (carries `[B, H]`),
         "feature_major" (carries `[H, B]`, for cells with `feature_major`: RNN,
-        LSTM, GRU) or "auto" (the default: `rec.fused_layout(cell, batch=B,
-        steps=T)`, the one measured faster on the backend at the nearest shape,
-        from the table `rec.tuning`). Every layout gives the same values and
+        LSTM, GRU), either with "_split" ("batch_major_split",
+        "feature_major_split": each per-step product cut into two independent
+        products over blocks of the kernel's columns, which XLA:CPU can run on two
+        cores; for `KernelCell`s) or "auto" (the default: `rec.fused_layout(cell,
+        batch=B, steps=T)`, the one measured fastest on the backend at the nearest
+        shape, from the table `rec.tuning`). Every layout gives the same values and
         gradients; the other loops (`gradient="autodiff"`, linear cells) are
-        batch-major and refuse "feature_major".
+        batch-major and refuse every layout but "auto" and "batch_major".
       initial_guess: Newton mode only: the trajectory Newton's iteration starts
         from instead of the initial carry repeated (a warm start, for example the
         previous training step's states, `rec.analysis.newton_info(...).states`;

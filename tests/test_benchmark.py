@@ -251,6 +251,11 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
             times[r["layout"]] = min(times.get(r["layout"], 1e9), 1e3 * r["train_s"])
     assert tuning.backend_of(results) == results["backend"] == "cpu"
     assert tuning.backend_of({"machine": "AMD EPYC, JAX 0.10.2 on cpu"}) == "cpu"  # Older runs.
+    assert tuning.platform_of(results) == rec.tuning.platform()  # Keyed by the CPU's kind.
+    assert tuning.platform_of({"machine": "Intel(R) Xeon(R) Processor (x86_64, 2 cores, AVX2), "
+                                          "JAX 0.10.2 on cpu; host memory: ..."}) == "cpu/AVX2"
+    assert tuning.platform_of({"machine": "Some CPU (riscv64, 4 cores), JAX 0.10.2 on cpu"}) \
+        == "cpu"
     chosen, _ = tuning.choices(results["rows"], "cpu")  # T = 5, then T = 3.
     before = rec.tuning.fallback(rec.GRU, "cpu")  # Kept unless the other beats noise.
     faster = min(times, key=times.get)
@@ -265,8 +270,10 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     spec = importlib.util.spec_from_file_location("written_table", table)
     written = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(written)
-    assert written.MEASURED[("cpu", "GRU", 2, 5, 4)]["layout"] == chosen["layout"]
-    assert written.SOURCE["cpu"]["command"] == "python launch.py (test)"
+    assert written.MEASURED[(rec.tuning.platform(), "GRU", 2, 5, 4)]["layout"] == chosen["layout"]
+    assert written.MEASURED.keys() >= rec.tuning.table()[1].keys() - {  # Others' entries stay.
+        k for k in rec.tuning.table()[1] if k[0] == rec.tuning.platform()}
+    assert written.SOURCE[rec.tuning.platform()]["command"] == "python launch.py (test)"
     monkeypatch.setattr(tuning_table, "MEASURED", written.MEASURED)
     assert rec.fused_layout(rec.GRU(4), batch=2, steps=5) == chosen["layout"]
     # Bad input: one line, exit 2.

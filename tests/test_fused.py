@@ -204,13 +204,20 @@ def test_the_tuning_table_picks_the_nearest_measured_shape(monkeypatch):
     def entry(layout):
         return {"layout": layout, "train_ms": {"batch_major": 1.0, "feature_major": 2.0},
                 "forward_ms": {"batch_major": 1.0, "feature_major": 2.0}}
-    monkeypatch.setattr(tuning_table, "SOURCE", {"cpu": {
+    monkeypatch.setattr(tuning_table, "SOURCE", {"cpu/AVX2": {
         "command": "c", "commit": "x", "date": "d", "machine": "m", "software": {}}})
     monkeypatch.setattr(tuning_table, "MEASURED", {
-        ("cpu", "GRU", 8, 64, 64): entry("feature_major"),
-        ("cpu", "GRU", 128, 64, 64): entry("batch_major"),
-        ("cpu", "GRU", 8, 1024, 512): entry("batch_major")})
+        ("cpu/AVX2", "GRU", 8, 64, 64): entry("feature_major"),
+        ("cpu/AVX2", "GRU", 128, 64, 64): entry("batch_major"),
+        ("cpu/AVX2", "GRU", 8, 1024, 512): entry("batch_major"),
+        ("cpu/AVX-512", "RNN", 8, 64, 64): entry("batch_major_split")})
+    # The machine's platform: its CPU's widest vector extension.
+    monkeypatch.setattr(rec.tuning, "cpu_extension", lambda: "AVX-512")
+    assert rec.tuning.platform() == "cpu/AVX-512" and rec.tuning.platform("gpu") == "gpu"
     layout = rec.tuning.layout
+    # The machine's own platform first; another CPU's entries where it has none.
+    assert layout(rec.RNN(64), "cpu", batch=8, steps=64) == "batch_major_split"
+    assert layout(rec.RNN(64), "cpu/AVX2", batch=8, steps=64) == "batch_major_split"
     assert layout(rec.GRU(64), "cpu", batch=8, steps=64) == "feature_major"
     assert layout(rec.GRU(64), "cpu", batch=100, steps=50) == "batch_major"
     assert layout(rec.GRU(64), "cpu", batch=30, steps=64) == "feature_major"  # Log space:
@@ -225,7 +232,8 @@ def test_the_tuning_table_picks_the_nearest_measured_shape(monkeypatch):
     assert layout(rec.LSTM(64), "cpu", batch=8, steps=64) == rec.tuning.FALLBACK["cpu", "LSTM"]
     assert layout(rec.IndRNN(64), "cpu", batch=8, steps=64) == "batch_major"
     text = rec.tuning.describe()
-    assert "cpu      GRU        8    64    64  feature_major       1.00 / 2.00 / - / -" in text
+    assert "cpu/AVX2    GRU        8    64    64  feature_major       1.00 / 2.00 / - / -" in text
+    assert "This machine's platform: cpu/AVX-512." in text
     assert "cpu LSTM: feature_major" in text
     # The call's own B and T reach the table through rec.unroll.
     chosen = []

@@ -16,8 +16,10 @@ Printed beside it: every layout's training and forward times, whether the librar
 current table (`recurrent/tuning_table.py`) would pick a layout slower than the best by
 more than `NOISE`, and, where the run timed them (`unroll2`, `unroll4`), loops of 2 and
 4 steps per iteration against one. `--write`
-replaces the table's entries of the run's backend with the choices and the run's command,
-commit, date, machine and software.
+replaces the table's entries of the run's platform (`rec.tuning.platform`: the backend,
+and on CPU the widest vector extension, read from the run's machine line) with the
+choices and the run's command, commit, date, machine and software; other platforms'
+entries stay.
 """
 
 from __future__ import annotations
@@ -55,6 +57,19 @@ def backend_of(results) -> str:
     return found.group(1)
 
 
+def platform_of(results) -> str:
+    """The `rec.tuning` platform a run measured on: its backend, and on CPU the vector
+    extension its machine line names ("Intel Xeon (x86_64, 2 cores, AVX-512), JAX ... on
+    cpu" -> "cpu/AVX-512"; plain "cpu" for a line that names none)."""
+    backend = backend_of(results)
+    if backend != "cpu":
+        return backend
+    details = {part.strip() for group in re.findall(r"\(([^)]*)\)", results.get("machine", ""))
+               for part in group.split(",")}  # Every group: a model name has "(R)" too.
+    label = next((label for _, label in rec.tuning.CPU_EXTENSIONS if label in details), None)
+    return f"cpu/{label}" if label else "cpu"
+
+
 def preference(before: str) -> list[str]:
     """The layouts in the order ties go: `before` (the fallback), the other whole-product
     layout, then `before` and the other with their products split."""
@@ -62,7 +77,7 @@ def preference(before: str) -> list[str]:
     return whole + [f"{layout}_split" for layout in whole]
 
 
-def choices(rows, backend: str) -> list[dict]:
+def choices(rows, platform: str) -> list[dict]:
     """Per cell and shape with both layouts timed: the medians (ms) of every layout timed,
     and the one chosen (`preference`'s first within `NOISE` of the fastest)."""
     out = []
@@ -81,14 +96,14 @@ def choices(rows, backend: str) -> list[dict]:
         fastest = min(train.values())
         # A tie keeps the layout that held before the table, so that numbers trained with it
         # (which the layouts round differently) move only where another layout is faster.
-        best = next(layout for layout in preference(rec.tuning.fallback(cell_class, backend))
+        best = next(layout for layout in preference(rec.tuning.fallback(cell_class, platform))
                     if layout in train and train[layout] <= (1 + NOISE) * fastest)
         fused = next((r for r in group if r["implementation"] == "recurrent (fused)"), None)
         unrolled = {n: 1e3 * r["train_s"] / train[fused["layout"]] for n, name in
                     _UNROLL_ROWS.items() for r in group
                     if fused is not None and r["implementation"] == name}
-        current = rec.tuning.layout(cell_class(hidden), backend, batch=batch, steps=steps)
-        out.append({"backend": backend, "cell": cell, "cell_class": cell_class.__name__,
+        current = rec.tuning.layout(cell_class(hidden), platform, batch=batch, steps=steps)
+        out.append({"platform": platform, "cell": cell, "cell_class": cell_class.__name__,
                     "B": batch, "T": steps, "H": hidden, "layout": best, "train_ms": train,
                     "forward_ms": forward, "current": current,
                     # None where the run did not time the current table's layout.
@@ -126,18 +141,23 @@ def describe(chosen) -> str:
 
 def table_source(results, chosen) -> str:
     """The text of `recurrent/tuning_table.py` with this run's choices in place of its
-    backend's (the other backends' entries stay)."""
+    platform's (the other platforms' entries stay)."""
     old_sources, old_measured = rec.tuning.table()
-    backend = chosen[0]["backend"]
+    platform = chosen[0]["platform"]
     origin = results["provenance"]
-    sources = {b: s for b, s in old_sources.items() if b != backend}
-    sources[backend] = {"command": results["command"], "commit": origin["commit"],
-                        "date": origin["date"], "machine": results["machine"],
-                        "software": origin["software"]}
-    measured = {k: v for k, v in old_measured.items() if k[0] != backend}
-    measured.update({(c["backend"], c["cell_class"], c["B"], c["T"], c["H"]): {
+    sources = {b: s for b, s in old_sources.items() if b != platform}
+    sources[platform] = {"command": results["command"], "commit": origin["commit"],
+                         "date": origin["date"], "machine": results["machine"],
+                         "software": origin["software"]}
+    measured = {k: v for k, v in old_measured.items() if k[0] != platform}
+    measured.update({(c["platform"], c["cell_class"], c["B"], c["T"], c["H"]): {
         "layout": c["layout"], "train_ms": {k: round(v, 3) for k, v in c["train_ms"].items()},
         "forward_ms": {k: round(v, 3) for k, v in c["forward_ms"].items()}} for c in chosen})
+    return format_table(sources, measured)
+
+
+def format_table(sources, measured) -> str:
+    """The text of `recurrent/tuning_table.py` holding `sources` and `measured`."""
     with open(TABLE_PATH) as f:
         head = f.read().split("\nSOURCE = ")[0]
     lines = [f"{head}\nSOURCE = {pprint.pformat(sources, width=88)}\n", "MEASURED = {"]
@@ -168,11 +188,11 @@ def main(argv) -> None:
             cli.fail(f"{path!r} does not exist: the run is not finished, and only a finished "
                      "run records the commit and machine the table needs (rerun its command; "
                      "it resumes)")
-        import jax  # A cut run's points: measured on this backend, by the same workdir.
-        print(describe(choices(rows, jax.default_backend())))
+        # A cut run's points: measured on this machine's platform, by the same workdir.
+        print(describe(choices(rows, rec.tuning.platform())))
         return
     results = workdir_lib.read_json(path)
-    chosen = choices(results["rows"], backend_of(results))
+    chosen = choices(results["rows"], platform_of(results))
     if not chosen:
         raise ConfigError(f"{path!r} has no cell and shape with both layouts timed; run the "
                           "variants batch_major and feature_major")

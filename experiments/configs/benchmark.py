@@ -79,9 +79,11 @@ def get_config(variant: str = "full"):
                  for h in (64, 128, 256, 512))
     if variant == "shapes":  # The grid of shapes (hours): every B, T and H above at I = 64.
         config.shapes = grid
-        # Both layouts and the unrolled loops too: `python -m experiments.benchmark.tuning`
-        # reads the layouts' rows into rec.tuning's table.
-        config.variants = ("fused", "batch_major", "feature_major", "unroll2", "unroll4")
+        # Every layout and the unrolled loops too: `python -m experiments.benchmark.tuning`
+        # reads the layouts' rows into rec.tuning's table, and they show whether the table's
+        # choice (the fused row) is the fastest at every point.
+        config.variants = ("fused", "batch_major", "feature_major", "batch_major_split",
+                           "feature_major_split", "unroll2", "unroll4")
         config.repeats = 5  # In turns, as :tuning; the grid's long shapes take seconds a call.
         config.state_grads_cells = config.scan_cells = config.profile_cells = ()
         config.study_step_gap = 0
