@@ -39,9 +39,10 @@ kernel, forward and backward, runs as `PRODUCT_BLOCKS` independent products over
 blocks of the kernel's output columns, joined after. The results are the same
 numbers; what changes is that XLA:CPU, which runs one small product on one core,
 may run the blocks on different cores at once. It pays at small batch, where a
-step's product is too small for the library's own threading (the LSTM's training
-step at B, T, H = 8, 64, 256 went from 18.9 to 12.8 ms on a 2-core Xeon), and
-costs a join elsewhere, so it is one more choice of `rec.tuning`'s table.
+step's product is too small for XLA's own threading (on a 2-core Xeon the LSTM's
+training step at B, T, I, H = 8, 64, 64, 256 took 12.96 ms split against 16.84 ms
+batch-major, docs/performance.md), and costs a join elsewhere, so it is one more
+choice of `rec.tuning`'s table.
 
 Values and gradients equal the plain scan's (`gradient="autodiff"` in
 `rec.unroll`) to float32 rounding; the tests check this for every cell, with and

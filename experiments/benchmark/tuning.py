@@ -161,10 +161,15 @@ def format_table(sources, measured) -> str:
     with open(TABLE_PATH) as f:
         head = f.read().split("\nSOURCE = ")[0]
     lines = [f"{head}\nSOURCE = {pprint.pformat(sources, width=88)}\n", "MEASURED = {"]
-    for key, entry in sorted(measured.items()):  # One point per four lines, within 100 columns.
+
+    def times(name, values, end):  # Within 100 columns: wrapped under the brace if need be.
+        prefix = f"        {name!r}: "
+        text = pprint.pformat(values, width=99 - len(prefix) - len(end), sort_dicts=False)
+        return [prefix + text.replace("\n", "\n" + " " * len(prefix)) + end]
+    for key, entry in sorted(measured.items()):  # One point per four lines or more.
         lines += [f"    {key!r}: {{", f"        'layout': {entry['layout']!r},",
-                  f"        'train_ms': {entry['train_ms']!r},",
-                  f"        'forward_ms': {entry['forward_ms']!r}}},"]
+                  *times("train_ms", entry["train_ms"], ","),
+                  *times("forward_ms", entry["forward_ms"], "},")]
     return "\n".join(lines) + "\n}\n"
 
 
