@@ -87,7 +87,8 @@ def test_floor_counts_the_faster_layout_of_each_chain():
     ("shapes", ("2,5,3",), "shapes entries must be 'B,T,I,H'"),
     ("profile_shapes", ("8,512,32",), "profile_shapes entries must be 'B,T,I,H'"),
     ("variants", ("fused", "fast"),
-     "variants\\[...\\] must be one of fused, batch_major, feature_major, autodiff"),
+     "variants\\[...\\] must be one of fused, batch_major, feature_major, batch_major_split, "
+     "feature_major_split, autodiff"),
     ("peers", ("keras",), "peers\\[...\\] must be one of flax, nnx, torch, cudnn"),
     ("cells", ("lstm", "tcn"), "cells: unknown cell 'tcn'"),
     ("profile_cells", ("tcn",), "profile_cells: unknown cell 'tcn'"),
