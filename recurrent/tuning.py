@@ -8,7 +8,7 @@ on two cores at once. Values and gradients agree to float32 rounding; the time d
 and which layout is faster depends on the backend, the cell and the shape.
 `rec.unroll(..., layout="auto")` (the default) asks `layout` here, which reads one table of
 training-step times measured by the benchmark's shape grid (`benchmark.py:tuning` times
-only the layouts; `:shapes` includes the two whole-product ones):
+only the layouts; `:shapes` includes them):
 
     python launch.py --config=experiments/configs/benchmark.py:tuning --workdir=W
     python -m experiments.benchmark.tuning W --write   # rewrites recurrent/tuning_table.py

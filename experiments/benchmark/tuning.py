@@ -15,11 +15,10 @@ the split ones. So a layout moves only where another is faster by more than nois
 Printed beside it: every layout's training and forward times, whether the library's
 current table (`recurrent/tuning_table.py`) would pick a layout slower than the best by
 more than `NOISE`, and, where the run timed them (`unroll2`, `unroll4`), loops of 2 and
-4 steps per iteration against one. `--write`
-replaces the table's entries of the run's platform (`rec.tuning.platform`: the backend,
-and on CPU the widest vector extension, read from the run's machine line) with the
-choices and the run's command, commit, date, machine and software; other platforms'
-entries stay.
+4 steps per iteration against one. `--write` replaces the table's entries of the run's
+platform (`rec.tuning.platform`: the backend, and on CPU the widest vector extension, read
+from the run's machine line) with the choices and the run's command, commit, date, machine
+and software; other platforms' entries stay.
 """
 
 from __future__ import annotations
@@ -35,8 +34,8 @@ from experiments.benchmark import tables
 from experiments.benchmark.throughput import shape_key
 from experiments.errors import ConfigError
 
-#: The fused loop's layouts, whole products first, and the rows that time them.
-LAYOUTS = ("batch_major", "feature_major", "batch_major_split", "feature_major_split")
+#: The fused loop's layouts, whole products first (the library's list), and their rows.
+LAYOUTS = rec.tuning.MEASURED_LAYOUTS
 _LAYOUT_ROWS = ("recurrent (fused)",) + tuple(f"recurrent ({layout})" for layout in LAYOUTS)
 _UNROLL_ROWS = {2: "recurrent (unroll2)", 4: "recurrent (unroll4)"}
 #: A slower choice by less than this fraction counts as a tie (medians of in-turn timings on
