@@ -12,6 +12,7 @@ percent longer than untraced calls; the point is the split, not the total.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import glob
 import re
@@ -25,23 +26,58 @@ from jax.profiler import ProfileData
 from experiments.benchmark import implementations
 
 _INSTRUCTION = re.compile(r'^\s*(?:ROOT\s+)?%([\w.\-]+) = (.*)$')
+_COMPUTATION = re.compile(r'^(?:ENTRY\s+)?%([\w.\-]+) \(.*\{\s*$')
 _OP_NAME = re.compile(r'metadata=\{[^}]*op_name="([^"]*)"')
 _TRIP_COUNT = re.compile(r'"known_trip_count":\{"n":"(\d+)"\}')
+#: Attributes by which an instruction runs another computation.
+_LOOP_PARTS = re.compile(r'\b(?:condition|body)=%([\w.\-]+)')
+_CALLED = re.compile(r'\b(?:to_apply|calls)=%([\w.\-]+)|branch_computations=\{([^}]*)\}')
 
 
 def hlo_ops(hlo_text: str) -> dict[str, dict]:
-    """Per instruction of a compiled module's text: its JAX op name and trip count (loops)."""
-    ops = {}
+    """Per instruction of a compiled module's text: its JAX op name, trip count (loops),
+    and `loop`, the innermost `while` whose body or condition runs it (None: none).
+
+    The loop is read from the module's structure (which computation calls which), not
+    from the trace: XLA:CPU may run a loop's ops asynchronously, after the loop's own
+    traced event has ended.
+    """
+    ops, calls, entry = {}, {}, None
+    computation = None
     for line in hlo_text.splitlines():
+        header = _COMPUTATION.match(line)
+        if header:
+            computation = header.group(1)
+            calls.setdefault(computation, [])
+            if line.startswith("ENTRY"):
+                entry = computation
+            continue
         match = _INSTRUCTION.match(line)
         if not match:
             continue
         name, rest = match.groups()
         op_name = _OP_NAME.search(rest)
-        trips = _TRIP_COUNT.search(rest) if " while(" in rest else None
+        is_loop = " while(" in rest
+        trips = _TRIP_COUNT.search(rest) if is_loop else None
         ops[name] = {"op_name": _short(op_name.group(1)) if op_name else "",
-                     "is_loop": " while(" in rest,
-                     "trip_count": int(trips.group(1)) if trips else None}
+                     "is_loop": is_loop,
+                     "trip_count": int(trips.group(1)) if trips else None, "loop": None}
+        callees = [(c, name) for c in _LOOP_PARTS.findall(rest)] if is_loop else []
+        for called, branches in _CALLED.findall(rest):
+            callees += [(c, None) for c in ([called] if called else
+                                            re.findall(r'%([\w.\-]+)', branches))]
+        calls.setdefault(computation, []).append((name, callees))
+    # Each computation's innermost loop, from the entry down (a loop's body and condition
+    # are inside it; a called computation inherits its caller's).
+    loop_of, todo = {}, [(entry, None)] if entry is not None else []
+    while todo:
+        computation, loop = todo.pop()
+        if computation in loop_of:
+            continue
+        loop_of[computation] = loop
+        for name, callees in calls.get(computation, []):
+            ops[name]["loop"] = loop
+            todo += [(callee, loop if new is None else new) for callee, new in callees]
     return ops
 
 
@@ -80,24 +116,31 @@ def summarize(events, ops: dict, calls: int) -> dict:
     """Times per call of the step: each loop's, and each op's inside the loop it ran in.
 
     Only events named like an instruction of the program count (not the runtime's
-    own, nor Python's). An op belongs to the innermost loop whose traced interval
-    holds its start (the program runs one op after another; a product's helper
-    threads run inside it).
+    own, nor Python's). An op belongs to its innermost loop in the program (`hlo_ops`'
+    `loop`). A loop's time is the sum of its traced runs, each extended to the end of
+    the last op it holds (nested loops' too) that started in it: XLA:CPU may run a
+    loop's ops on after the loop's own event has ended (asynchronously).
     """
     events = [event for event in events if event[2] in ops]
-    loops = [(start, end, name) for start, end, name in events
-             if ops.get(name, {}).get("is_loop")]
     totals = collections.defaultdict(lambda: [0, 0])  # (loop, op) -> [ns, count]
+    runs = collections.defaultdict(list)  # loop -> [[start, end], ...] in order of start
+    for start, end, name in sorted(events):
+        if ops[name]["is_loop"]:
+            runs[name].append([start, end])
+    starts = {name: [run[0] for run in spans] for name, spans in runs.items()}
     for start, end, name in events:
-        if ops.get(name, {}).get("is_loop"):
+        if ops[name]["is_loop"]:
             continue
-        inside = [loop for loop in loops if loop[0] <= start < loop[1]]
-        where = max(inside)[2] if inside else None  # The latest-starting: innermost.
+        where = ops[name].get("loop")
         totals[where, name][0] += end - start
         totals[where, name][1] += 1
-    loop_totals = collections.defaultdict(int)
-    for start, end, name in loops:
-        loop_totals[name] += end - start
+        while where is not None:
+            run = bisect.bisect_right(starts.get(where, []), start) - 1
+            if run >= 0:
+                runs[where][run][1] = max(runs[where][run][1], end)
+            where = ops[where].get("loop")
+    loop_totals = {name: sum(end - start for start, end in spans)
+                   for name, spans in runs.items()}
 
     def row(name, seconds, count):
         info = ops.get(name, {})
@@ -105,7 +148,9 @@ def summarize(events, ops: dict, calls: int) -> dict:
                 "calls": count}
 
     return {
+        # Each loop with the loop it runs in ("in", None for an outermost one).
         "loops": [dict(row(name, ns / 1e9 / calls, ops[name]["trip_count"]),
+                       **{"in": ops[name].get("loop")},
                        ops=sorted((row(op, ns_op / 1e9 / calls, count / calls)
                                    for (where, op), (ns_op, count) in totals.items()
                                    if where == name), key=lambda r: -r["ms"]))
@@ -152,4 +197,10 @@ def markdown(title: str, summary: dict, top: int = 8) -> list[str]:
                      f"| | | | **{loop['ms']:.1f}** | |")
         lines += op_rows(loop["ops"], f"in `{loop['op']}`")
     lines += op_rows(summary["outside"], "outside loops")
+    # What the events miss: the outermost loops and the ops outside all loops are the step.
+    rest = summary["traced_ms"] - sum(loop["ms"] for loop in summary["loops"]
+                                      if loop.get("in") is None) - sum(
+        row["ms"] for row in summary["outside"])
+    lines.append(f"| not in an op's event (products XLA ran asynchronously outside the "
+                 f"loops, dispatch) | | | | {rest:.1f} | |")
     return lines + [""]
