@@ -93,8 +93,9 @@ def platform(backend: str | None = None) -> str:
 
 
 def table() -> tuple[dict, dict]:
-    """`(source, measured)`: per platform the run that measured it (command, commit, date,
-    machine, software), and per (platform, cell class name, B, T, H) its entry (`layout`,
+    """`(source, measured)`: per platform the runs that measured it (`runs`: each one's
+    command, commit and date; older entries hold one run's at the top level), the machine
+    and software, and per (platform, cell class name, B, T, H) its entry (`layout`,
     and the `train_ms` and `forward_ms` of the layouts timed)."""
     return tuning_table.SOURCE, tuning_table.MEASURED
 
@@ -169,9 +170,12 @@ def describe() -> str:
     lines = ["Layouts of the fused loop, chosen by rec.unroll(..., layout='auto').",
              f"This machine's platform: {platform()}.", ""]
     for backend, source in sorted(tuning_table.SOURCE.items()):
-        lines += [f"{backend}: measured by {source['command']}",
-                  f"  at commit {source['commit']} on {source['date']}",
-                  f"  machine: {source['machine']}", f"  software: {source['software']}"]
+        runs = source.get("runs", [source])  # Several runs pooled, or (older) one.
+        lines.append(f"{backend}: measured by" + (":" if len(runs) == 1 else
+                                                   f" {len(runs)} runs pooled:"))
+        for run in runs:
+            lines += [f"  {run['command']}", f"    at commit {run['commit']} on {run['date']}"]
+        lines += [f"  machine: {source['machine']}", f"  software: {source['software']}"]
     if tuning_table.MEASURED:
         lines += ["", f"{'platform':11s} {'cell':6s} {'B':>5s} {'T':>5s} {'H':>5s}  "
                   f"{'layout':19s} train ms ({' / '.join(MEASURED_LAYOUTS)}; - not timed)"]

@@ -290,13 +290,34 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     assert written.MEASURED[(rec.tuning.platform(), "GRU", 2, 5, 4)]["layout"] == chosen["layout"]
     assert written.MEASURED.keys() >= rec.tuning.table()[1].keys() - {  # Others' entries stay.
         k for k in rec.tuning.table()[1] if k[0] == rec.tuning.platform()}
-    assert written.SOURCE[rec.tuning.platform()]["command"] == "python launch.py (test)"
+    assert written.SOURCE[rec.tuning.platform()]["runs"] == [{
+        "command": "python launch.py (test)", "commit": results["provenance"]["commit"],
+        "date": results["provenance"]["date"]}]
     monkeypatch.setattr(tuning_table, "MEASURED", written.MEASURED)
     assert rec.fused_layout(rec.GRU(4), batch=2, steps=5) == chosen["layout"]
-    # Bad input: one line, exit 2.
-    with pytest.raises(SystemExit) as stop:
+    # Two runs pooled: each layout counts with its fastest row over both.
+    second = workdir.parent / (workdir.name + "-again")
+    second.mkdir()
+    slower = {**results, "rows": [
+        {**r, "train_s": r["train_s"] * (0.1 if r.get("layout") == "feature_major" else 2)}
+        for r in results["rows"]]}
+    (second / "benchmark.json").write_text(json.dumps(slower))
+    tuning.main(["tuning", str(workdir), str(second), "--write"])
+    pooled = {**times, "feature_major": times["feature_major"] / 10}
+    spec.loader.exec_module(written)
+    entry = written.MEASURED[(rec.tuning.platform(), "GRU", 2, 5, 4)]
+    assert entry["train_ms"] == pytest.approx(pooled, abs=1e-3)
+    assert entry["layout"] == "feature_major"  # Now ten times faster.
+    assert len(written.SOURCE[rec.tuning.platform()]["runs"]) == 2
+    monkeypatch.setattr(tuning_table, "SOURCE", written.SOURCE)
+    assert "2 runs pooled" in rec.tuning.describe()
+    # Bad input: one line, exit 2 (cli.main turns a ConfigError into one).
+    (second / "benchmark.json").write_text(json.dumps(
+        {**results, "machine": "AMD EPYC (x86_64, 2 cores, AVX2), JAX 0.10.2 on cpu"}))
+    with pytest.raises(ConfigError, match="measured on different platforms"):
+        tuning.main(["tuning", str(workdir), str(second)])
+    with pytest.raises(ConfigError, match="does not exist"):
         tuning.main(["tuning", str(workdir / "missing")])
-    assert stop.value.code == 2
     # A cut run (points, no benchmark.json) is read from points/, but not written.
     (workdir / "benchmark.json").unlink()
     again = next(c for c in tuning.choices(tuning.points_rows(str(workdir)), "cpu")

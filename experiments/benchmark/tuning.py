@@ -4,6 +4,7 @@
     python -m experiments.benchmark.tuning W            # the choices and the evidence
                                                         # (also of a cut run, from W/points/)
     python -m experiments.benchmark.tuning W --write    # ... and rewrite the library's table
+    python -m experiments.benchmark.tuning W1 W2 --write  # several runs of one platform
 
 Reads the in-process rows of a finished run (`W/benchmark.json`): at every cell and shape
 where both layouts of the fused loop were timed (the variants `batch_major` and
@@ -12,13 +13,16 @@ where both layouts of the fused loop were timed (the variants `batch_major` and
 order of `preference` whose training step is within `NOISE` of the fastest: the layout of
 `rec.tuning.FALLBACK` (the rule before the table), the other whole-product layout, then
 the split ones. So a layout moves only where another is faster by more than noise.
-Printed beside it: every layout's training and forward times, whether the library's
+Given several runs (of one platform: on this 2-core machine two runs of one layout at one
+point differ by up to 15%), each layout counts with its fastest row over all of them: a
+timing on a shared machine is only ever slowed by what else runs, so the fastest is the
+least disturbed. Printed beside it: every layout's training and forward times, whether the library's
 current table (`recurrent/tuning_table.py`) would pick a layout slower than the best by
 more than `NOISE`, and, where the run timed them (`unroll2`, `unroll4`), loops of 2 and
 4 steps per iteration against one. `--write` replaces the table's entries of the run's
 platform (`rec.tuning.platform`: the backend, and on CPU the widest vector extension, read
-from the run's machine line) with the choices and the run's command, commit, date, machine
-and software; other platforms' entries stay.
+from the run's machine line) with the choices and the runs' commands, commits and dates,
+the machine and the software; other platforms' entries stay.
 """
 
 from __future__ import annotations
@@ -138,16 +142,17 @@ def describe(chosen) -> str:
     return "\n".join(lines)
 
 
-def table_source(results, chosen) -> str:
-    """The text of `recurrent/tuning_table.py` with this run's choices in place of its
-    platform's (the other platforms' entries stay)."""
+def table_source(runs, chosen) -> str:
+    """The text of `recurrent/tuning_table.py` with the choices of `runs` (finished runs'
+    results, one platform) in place of their platform's (the other platforms' entries
+    stay)."""
     old_sources, old_measured = rec.tuning.table()
     platform = chosen[0]["platform"]
-    origin = results["provenance"]
     sources = {b: s for b, s in old_sources.items() if b != platform}
-    sources[platform] = {"command": results["command"], "commit": origin["commit"],
-                         "date": origin["date"], "machine": results["machine"],
-                         "software": origin["software"]}
+    sources[platform] = {
+        "runs": [{"command": r["command"], "commit": r["provenance"]["commit"],
+                  "date": r["provenance"]["date"]} for r in runs],
+        "machine": runs[0]["machine"], "software": runs[0]["provenance"]["software"]}
     measured = {k: v for k, v in old_measured.items() if k[0] != platform}
     measured.update({(c["platform"], c["cell_class"], c["B"], c["T"], c["H"]): {
         "layout": c["layout"], "train_ms": {k: round(v, 3) for k, v in c["train_ms"].items()},
@@ -178,31 +183,49 @@ def points_rows(workdir) -> list[dict]:
             for row in point["rows"]]
 
 
+def read_runs(workdirs) -> tuple[list[dict], list[dict], str]:
+    """`(rows, finished, platform)` of the runs in `workdirs`: their in-process rows
+    pooled, the results of the finished ones, and the platform all were measured on (a
+    cut run's, from `points/`, is this machine's)."""
+    rows, finished, platforms = [], [], {}
+    for workdir in workdirs:
+        path = os.path.join(workdir, "benchmark.json")
+        if os.path.isfile(path):
+            results = workdir_lib.read_json(path)
+            finished.append(results)
+            rows += results["rows"]
+            platforms[workdir] = platform_of(results)
+            continue
+        kept = points_rows(workdir)
+        if not kept:
+            raise ConfigError(f"{path!r} does not exist and {workdir!r} has no "
+                              "points/turns-*.json; expected the workdir of a benchmark run")
+        rows += kept
+        platforms[workdir] = rec.tuning.platform()
+    if len(set(platforms.values())) > 1:
+        raise ConfigError("the runs were measured on different platforms ("
+                          + ", ".join(f"{w}: {p}" for w, p in platforms.items())
+                          + "); expected one platform's runs")
+    return rows, finished, next(iter(platforms.values()))
+
+
 def main(argv) -> None:
-    args = [a for a in argv[1:] if a != "--write"]
-    if len(args) != 1 or len(argv) - len(args) > 2:
-        cli.fail("usage: python -m experiments.benchmark.tuning WORKDIR [--write]")
-    path = os.path.join(args[0], "benchmark.json")
-    if not os.path.isfile(path):
-        rows = points_rows(args[0])
-        if not rows:
-            cli.fail(f"{path!r} does not exist and {args[0]!r} has no points/turns-*.json; "
-                     "expected the workdir of a benchmark run")
-        if "--write" in argv:
-            cli.fail(f"{path!r} does not exist: the run is not finished, and only a finished "
-                     "run records the commit and machine the table needs (rerun its command; "
-                     "it resumes)")
-        # A cut run's points: measured on this machine's platform, by the same workdir.
-        print(describe(choices(rows, rec.tuning.platform())))
-        return
-    results = workdir_lib.read_json(path)
-    chosen = choices(results["rows"], platform_of(results))
+    workdirs = [a for a in argv[1:] if a != "--write"]
+    if not workdirs or len(argv) - len(workdirs) > 2:
+        cli.fail("usage: python -m experiments.benchmark.tuning WORKDIR [WORKDIR ...] [--write]")
+    rows, finished, platform = read_runs(workdirs)
+    if "--write" in argv and len(finished) < len(workdirs):
+        cut = [w for w in workdirs if not os.path.isfile(os.path.join(w, "benchmark.json"))]
+        cli.fail(f"{os.path.join(cut[0], 'benchmark.json')!r} does not exist: the run is not "
+                 "finished, and only a finished run records the commit and machine the table "
+                 "needs (rerun its command; it resumes)")
+    chosen = choices(rows, platform)
     if not chosen:
-        raise ConfigError(f"{path!r} has no cell and shape with both layouts timed; run the "
-                          "variants batch_major and feature_major")
+        raise ConfigError(f"{', '.join(map(repr, workdirs))}: no cell and shape with both "
+                          "layouts timed; run the variants batch_major and feature_major")
     print(describe(chosen))
     if "--write" in argv:
-        text = table_source(results, chosen)
+        text = table_source(finished, chosen)
         with workdir_lib.replaced(TABLE_PATH) as f:
             f.write(text)
         print(f"wrote {TABLE_PATH}")
