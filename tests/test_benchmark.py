@@ -309,6 +309,9 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     assert entry["train_ms"] == pytest.approx(pooled, abs=1e-3)
     assert entry["layout"] == "feature_major"  # Now ten times faster.
     assert len(written.SOURCE[rec.tuning.platform()]["runs"]) == 2
+    spread = tuning.agreement([results["rows"], slower["rows"]], rec.tuning.platform())
+    assert "timed in all 2 runs" in spread and "10.00x at most" in spread  # feature_major.
+    assert "4 layout times at 2 points" in spread and "6.00x at the median" in spread  # 2, 10
     monkeypatch.setattr(tuning_table, "SOURCE", written.SOURCE)
     assert "2 runs pooled" in rec.tuning.describe()
     # Bad input: one line, exit 2 (cli.main turns a ConfigError into one).

@@ -30,6 +30,7 @@ from __future__ import annotations
 import os
 import pprint
 import re
+import statistics
 
 import recurrent as rec
 from experiments import cli
@@ -183,24 +184,24 @@ def points_rows(workdir) -> list[dict]:
             for row in point["rows"]]
 
 
-def read_runs(workdirs) -> tuple[list[dict], list[dict], str]:
-    """`(rows, finished, platform)` of the runs in `workdirs`: their in-process rows
-    pooled, the results of the finished ones, and the platform all were measured on (a
-    cut run's, from `points/`, is this machine's)."""
+def read_runs(workdirs) -> tuple[list[list[dict]], list[dict], str]:
+    """`(rows, finished, platform)` of the runs in `workdirs`: each run's in-process rows,
+    the results of the finished ones, and the platform all were measured on (a cut run's,
+    from `points/`, is this machine's)."""
     rows, finished, platforms = [], [], {}
     for workdir in workdirs:
         path = os.path.join(workdir, "benchmark.json")
         if os.path.isfile(path):
             results = workdir_lib.read_json(path)
             finished.append(results)
-            rows += results["rows"]
+            rows.append(results["rows"])
             platforms[workdir] = platform_of(results)
             continue
         kept = points_rows(workdir)
         if not kept:
             raise ConfigError(f"{path!r} does not exist and {workdir!r} has no "
                               "points/turns-*.json; expected the workdir of a benchmark run")
-        rows += kept
+        rows.append(kept)
         platforms[workdir] = rec.tuning.platform()
     if len(set(platforms.values())) > 1:
         raise ConfigError("the runs were measured on different platforms ("
@@ -209,11 +210,41 @@ def read_runs(workdirs) -> tuple[list[dict], list[dict], str]:
     return rows, finished, next(iter(platforms.values()))
 
 
+def agreement(per_run, platform) -> str:
+    """How far the runs (each one's rows) agree: per layout and point timed in every run,
+    the slowest run's training step over the fastest's, and at how many points each run
+    alone would choose the layout the pooled rows choose."""
+    runs = [{_point(c): c for c in choices(rows, platform)} for rows in per_run]
+    pooled = {_point(c): c for c in choices([r for rows in per_run for r in rows], platform)}
+    points = sorted(set.intersection(*(set(run) for run in runs)))
+    spread = sorted((max(times) / min(times), point, layout, times)
+                    for point in points for layout in LAYOUTS
+                    if all(layout in run[point]["train_ms"] for run in runs)
+                    for times in [[run[point]["train_ms"][layout] for run in runs]])
+    if not spread:
+        return "The runs have no point and layout timed in all of them."
+    ratios = [s[0] for s in spread]
+    worst, (cell, batch, steps, hidden), layout, times = spread[-1]
+    same = ", ".join(str(sum(run[p]["layout"] == pooled[p]["layout"] for p in points))
+                     for run in runs)
+    return (f"{len(spread)} layout times at {len(points)} points timed in all {len(runs)} runs: "
+            f"the slowest run over the fastest is {statistics.median(ratios):.2f}x at the "
+            f"median, {ratios[int(0.9 * (len(ratios) - 1))]:.2f}x at the 90th percentile and "
+            f"{worst:.2f}x at most ({cell} B, T, H = {batch}, {steps}, {hidden}, {layout}: "
+            + " / ".join(f"{t:.2f}" for t in times) + " ms). Each run alone chooses the "
+            f"pooled layout at {same} of the {len(points)} points.")
+
+
+def _point(chosen):
+    return chosen["cell"], chosen["B"], chosen["T"], chosen["H"]
+
+
 def main(argv) -> None:
     workdirs = [a for a in argv[1:] if a != "--write"]
     if not workdirs or len(argv) - len(workdirs) > 2:
         cli.fail("usage: python -m experiments.benchmark.tuning WORKDIR [WORKDIR ...] [--write]")
-    rows, finished, platform = read_runs(workdirs)
+    per_run, finished, platform = read_runs(workdirs)
+    rows = [row for run in per_run for row in run]
     if "--write" in argv and len(finished) < len(workdirs):
         cut = [w for w in workdirs if not os.path.isfile(os.path.join(w, "benchmark.json"))]
         cli.fail(f"{os.path.join(cut[0], 'benchmark.json')!r} does not exist: the run is not "
@@ -224,6 +255,8 @@ def main(argv) -> None:
         raise ConfigError(f"{', '.join(map(repr, workdirs))}: no cell and shape with both "
                           "layouts timed; run the variants batch_major and feature_major")
     print(describe(chosen))
+    if len(per_run) > 1:
+        print("\n" + agreement(per_run, platform))
     if "--write" in argv:
         text = table_source(finished, chosen)
         with workdir_lib.replaced(TABLE_PATH) as f:
