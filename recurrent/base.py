@@ -218,7 +218,9 @@ class Cell(Layer):
         projected_x, projected_carry)`; it must be a pytree (`jax.vjp`'s result
         or a `jax.tree_util.Partial`), since the fused unroll stacks one per step
         as the residuals of its forward pass. Cells may override it with a
-        hand-written derivative that stores fewer residuals.
+        hand-written derivative that stores fewer residuals. A residual that is
+        the carry's or the new carry's own array is not stored twice: the fused
+        unroll reads it from the states it stores anyway.
 
         `axis` is the feature axis of every argument: -1 (batch first, the
         default), or 0 for the feature-major unroll of `KernelCell`s that set

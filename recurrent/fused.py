@@ -11,7 +11,9 @@ is unrolled here with a hand-written backward pass, the way cuDNN trains RNNs:
 
 * the forward scan keeps, per step, the residuals of the gating's derivative
   (`Cell.pointwise_vjp`: by default whatever `jax.vjp` keeps; the LSTM keeps its
-  four gate activations, c_{t-1} and tanh c_t) and the states;
+  four gate activations, c_{t-1} and tanh c_t) and the states. A residual that is
+  itself a stored state (the RNN's h_t, the GRU's h_{t-1}, the LSTM's c_{t-1}
+  batch-major) is kept once, as the state (`_shared`);
 * the backward scan carries only the error dL/ds_t: per step it applies the
   gating's pullback (element-wise) and one product with the transposed recurrent
   kernel, dL/ds_{t-1} += dL/dr_t w_hh^T;
@@ -189,6 +191,53 @@ def _gating(cell, state, projected_t, recurrent_t, perturbation_t, valid_B):
     return new, pullback
 
 
+@jax.tree_util.register_pytree_node_class
+class _Stored:
+    """In a step's stacked residuals, a leaf of the pullback that the loop stores anyway:
+    the `index`-th leaf of the step's new state (`source` "new") or of the state it started
+    from ("previous"). It has no leaves, so nothing of it is stored twice; the backward
+    loop puts the stored state's leaf back in its place (`_restored`)."""
+
+    def __init__(self, source, index):
+        self.source, self.index = source, index
+
+    def tree_flatten(self):
+        return (), (self.source, self.index)
+
+    @classmethod
+    def tree_unflatten(cls, aux, children):
+        del children
+        return cls(*aux)
+
+
+def _shared(pullback, previous, new):
+    """`pullback` with every residual that is (the same array as) a leaf of the stored
+    `previous` or `new` state replaced by a `_Stored` naming it: the RNN's pullback keeps
+    h_t, the GRU's h_{t-1}, the LSTM's c_{t-1}, all of which the loop stores as states."""
+    sources = ([("new", i, leaf) for i, leaf in enumerate(jax.tree_util.tree_leaves(new))]
+               + [("previous", i, leaf)
+                  for i, leaf in enumerate(jax.tree_util.tree_leaves(previous))])
+
+    def swap(leaf):
+        return next((_Stored(source, i) for source, i, stored in sources if leaf is stored),
+                    leaf)
+    return _map(swap, pullback)
+
+
+def _stores(pullbacks, source):
+    """Whether the stacked `pullbacks` name a leaf of the `source` state (`_shared`)."""
+    return any(isinstance(leaf, _Stored) and leaf.source == source for leaf in
+               jax.tree_util.tree_leaves(pullbacks, is_leaf=lambda x: isinstance(x, _Stored)))
+
+
+def _restored(pullback, previous, new):
+    """`pullback` with the stored states' leaves back in place of its `_Stored` ones."""
+    leaves = {"new": jax.tree_util.tree_leaves(new),
+              "previous": jax.tree_util.tree_leaves(previous)}
+    return _map(lambda leaf: (leaves[leaf.source][leaf.index] if isinstance(leaf, _Stored)
+                              else leaf), pullback, is_leaf=lambda x: isinstance(x, _Stored))
+
+
 def _forward(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB, perturbation):
     carry_product = _carry_product(cell, params, blocks)
 
@@ -196,7 +245,7 @@ def _forward(cell, reverse, unroll, remat, blocks, params, xs, carry, valid_TxB,
         x_t, perturbation_t, valid_B = inputs
         new, pullback = _gating(cell, state, cell.project_inputs(params, x_t),
                                 carry_product(state), perturbation_t, valid_B)
-        return new, (new, None if remat else pullback)
+        return new, (new, None if remat else _shared(pullback, state, new))
 
     _, (states, pullbacks) = jax.lax.scan(body, carry, (xs, perturbation, valid_TxB),
                                           reverse=reverse, unroll=unroll)
@@ -235,8 +284,12 @@ def _recurrence_bwd(cell, reverse, unroll, remat, blocks, residuals, states_bar)
     carry_product = _carry_product(cell, params, blocks)
     through_kernel = _carry_product_transpose(cell, params, carry, blocks)
 
+    # The states the pullbacks share residuals with (`_shared`), where they do.
+    new_states = states if _stores(pullbacks, "new") else None
+    previous_states = previous if remat or _stores(pullbacks, "previous") else None
+
     def body(state_bar, inputs):
-        previous_t, x_t, pullback, output_bar_t, valid_B = inputs
+        previous_t, new_t, x_t, pullback, output_bar_t, valid_B = inputs
         state_bar = _map(jnp.add, state_bar, output_bar_t)
         held_bar = None
         if valid_B is not None:  # Past the end the carry is copied: its error passes back.
@@ -245,6 +298,8 @@ def _recurrence_bwd(cell, reverse, unroll, remat, blocks, residuals, states_bar)
         if pullback is None:  # remat: recompute the step instead of storing it.
             _, pullback = cell.pointwise_vjp(previous_t, cell.project_inputs(params, x_t),
                                              carry_product(previous_t))
+        else:
+            pullback = _restored(pullback, previous_t, new_t)
         previous_bar, projected_bar, recurrent_bar = pullback(state_bar)
         previous_bar = _map(jnp.add, previous_bar, through_kernel(recurrent_bar))
         if held_bar is not None:
@@ -255,7 +310,7 @@ def _recurrence_bwd(cell, reverse, unroll, remat, blocks, residuals, states_bar)
 
     zeros = _map(jnp.zeros_like, carry)
     carry_bar, (projected_bar, recurrent_bar, perturbation_bar) = jax.lax.scan(
-        body, zeros, (previous if remat else None, xs if remat else None, pullbacks,
+        body, zeros, (previous_states, new_states, xs if remat else None, pullbacks,
                       states_bar, valid_TxB),
         reverse=not reverse, unroll=unroll)
     if projected_bar is None:
@@ -386,7 +441,9 @@ def _columns_forward(cell, reverse, unroll, remat, blocks, params, xs, carry, va
         if valid_B is not None:  # [B] broadcasts over the leading feature axis.
             new = _map(lambda n, o: jnp.where(valid_B, n, o), new, state)
         # remat keeps every state (to recompute steps from), otherwise h (for w_hh's gradient).
-        return new, (new if remat else new.h, None if remat else pullback)
+        if remat:
+            return new, (new, None)
+        return new, (new.h, _shared(pullback, state.h, new.h))
 
     final, (states, pullbacks) = jax.lax.scan(
         body, carry, (jnp.arange(xs.shape[1]), perturbation, valid_TxB), reverse=reverse,
@@ -420,9 +477,13 @@ def _columns_bwd(cell, reverse, unroll, remat, blocks, residuals, outputs_bar):
     # s_{t-1} for every step: whole states under remat (to recompute from), else h.
     previous = _previous(states, carry if remat else carry.h, reverse)
 
+    # The stored h the pullbacks share residuals with (`_shared`), where they do.
+    new_states = states if not remat and _stores(pullbacks, "new") else None
+    previous_states = previous if remat or _stores(pullbacks, "previous") else None
+
     def body(loop, inputs):
         state_bar, recurrent_buffer, projected_buffer = loop
-        t, previous_t, pullback, h_bar_t, valid_B = inputs
+        t, previous_t, new_t, pullback, h_bar_t, valid_B = inputs
         state_bar = state_bar._replace(h=state_bar.h + h_bar_t)
         held_bar = None
         if valid_B is not None:  # Past the end the carry is copied: its error passes back.
@@ -430,6 +491,8 @@ def _columns_bwd(cell, reverse, unroll, remat, blocks, residuals, outputs_bar):
             state_bar = _map(lambda g: jnp.where(valid_B, g, 0), state_bar)
         if pullback is None:  # remat: recompute the step instead of storing it.
             pullback = _column_step(cell, kernels, previous_t, xs, t)[1]
+        else:
+            pullback = _restored(pullback, previous_t, new_t)
         previous_bar, projected_bar, recurrent_bar = pullback(state_bar)
         recurrent_buffer = jax.lax.dynamic_update_index_in_dim(
             recurrent_buffer, recurrent_bar, t, axis=1)
@@ -449,7 +512,7 @@ def _columns_bwd(cell, reverse, unroll, remat, blocks, residuals, outputs_bar):
     # errors inside each step's strided store (the LSTM's training step took 1.4x as long
     # at unroll=2, 2.2x at unroll=4), while the forward loop gains a little from unrolling.
     (carry_bar, recurrent_bar, projected_bar), perturbation_bar = jax.lax.scan(
-        body, loop, (jnp.arange(steps), previous if remat else None,
+        body, loop, (jnp.arange(steps), previous_states, new_states,
                      None if remat else pullbacks, hs_bar, valid_TxB),
         reverse=not reverse)
     if shared:

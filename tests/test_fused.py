@@ -180,6 +180,38 @@ def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, pertur
         _assert_close(results[layout], results["batch_major"], atol=1e-5)
 
 
+def test_residuals_that_are_stored_states_are_stored_once(xs):
+    # The RNN's pullback keeps h_t, the GRU's h_{t-1} and the LSTM's c_{t-1}: the loop
+    # stores those as states, so the stacked residuals name them instead (values and
+    # gradients are checked against the plain scan's above). Under a mask the stored state
+    # is not the gating's output, so h_t is stored as a residual of its own.
+    xs_TxBxI = jnp.swapaxes(xs, 0, 1)
+
+    def shared(cell, lengths=None, **options):
+        carry = cell.initial_carry((B,))
+        valid = None if lengths is None else jnp.arange(T)[:, None] < jnp.asarray(lengths)
+        if options.get("feature_major"):
+            xs_IxTxB = jnp.transpose(xs_TxBxI, (2, 0, 1))
+            xs_IxTxB = jnp.concatenate([xs_IxTxB, jnp.ones((1, T, B))], axis=0)
+            _, pullbacks, _ = fused_lib._columns_forward(
+                cell, False, 1, False, 1, _params(cell), xs_IxTxB,
+                jax.tree_util.tree_map(jnp.transpose, carry), valid, None)
+        else:
+            _, pullbacks = fused_lib._forward(cell, False, 1, False, 1, _params(cell),
+                                              xs_TxBxI, carry, valid, None)
+        return [(leaf.source, leaf.index) for leaf in jax.tree_util.tree_leaves(
+            pullbacks, is_leaf=lambda x: isinstance(x, fused_lib._Stored))
+            if isinstance(leaf, fused_lib._Stored)]
+
+    assert shared(CELLS["rnn"]) == [("new", 0)]
+    assert shared(CELLS["gru"]) == [("previous", 0)]
+    assert shared(CELLS["lstm"]) == [("previous", 1)]  # [h, c]: c_{t-1}.
+    assert shared(CELLS["rnn"], feature_major=True) == [("new", 0)]
+    assert shared(CELLS["gru"], feature_major=True) == [("previous", 0)]
+    assert shared(CELLS["lstm"], feature_major=True) == []  # Only h is stored there.
+    assert shared(CELLS["rnn"], lengths=LENGTHS) == []
+
+
 def test_the_layout_is_chosen_per_cell_and_checked(xs):
     assert jax.default_backend() == "cpu"  # The suite runs on CPU.
     for cell in (rec.LSTM(H), rec.RNN(H), rec.GRU(H)):
