@@ -84,3 +84,28 @@ class RNN(KernelCell):
     def pointwise_transition(self, carry, projected_x, projected_carry, axis=-1):
         del axis  # Element-wise: the same along either axis.
         return HiddenCarry(h=ACTIVATIONS[self.activation](projected_x + projected_carry))
+
+    def pointwise_vjp(self, carry, projected_x, projected_carry, axis=-1):
+        """The activation's derivative from its output h_t alone (tanh' = 1 - h_t^2, relu'
+        = [h_t > 0], linear' = 1): the one residual is the new state, which the fused
+        unroll stores anyway, so it stores nothing more per step."""
+        new = self.pointwise_transition(carry, projected_x, projected_carry, axis)
+        return new, jax.tree_util.Partial(_PULLBACKS[self.activation], new.h)
+
+
+def _tanh_pullback(h, new_bar):
+    z_bar = new_bar.h * (1.0 - h * h)
+    return HiddenCarry(h=jnp.zeros_like(z_bar)), z_bar, z_bar
+
+
+def _relu_pullback(h, new_bar):  # jax.nn.relu's derivative at 0 is 0, as here.
+    z_bar = jnp.where(h > 0, new_bar.h, jnp.zeros_like(new_bar.h))
+    return HiddenCarry(h=jnp.zeros_like(z_bar)), z_bar, z_bar
+
+
+def _linear_pullback(h, new_bar):
+    del h
+    return HiddenCarry(h=jnp.zeros_like(new_bar.h)), new_bar.h, new_bar.h
+
+
+_PULLBACKS = {"tanh": _tanh_pullback, "relu": _relu_pullback, "linear": _linear_pullback}

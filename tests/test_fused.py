@@ -180,6 +180,21 @@ def test_layouts_give_the_same_values_and_gradients(name, reverse, remat, pertur
         _assert_close(results[layout], results["batch_major"], atol=1e-5)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu", "linear"])
+def test_the_rnn_gating_derivative_from_its_output_is_jax_s(activation):
+    # RNN.pointwise_vjp keeps only h_t; its pullback equals jax.vjp's of the transition
+    # (at 0 too: pre-activations of exactly 0 hit relu's kink).
+    cell = rec.RNN(H, activation=activation)
+    carry = cell.initial_carry((B,))
+    projected = jax.random.normal(jax.random.key(0), (B, H)).at[0, 0].set(0.0)
+    recurrent = jnp.zeros((B, H)).at[1].set(0.5)
+    new_bar = type(carry)(h=jax.random.normal(jax.random.key(1), (B, H)))
+    new, pullback = cell.pointwise_vjp(carry, projected, recurrent)
+    expected_new, expected = jax.vjp(cell.pointwise_transition, carry, projected, recurrent)
+    _assert_close(new, expected_new, atol=0)
+    _assert_close(pullback(new_bar), expected(new_bar), atol=1e-6)
+
+
 def test_residuals_that_are_stored_states_are_stored_once(xs):
     # The RNN's pullback keeps h_t, the GRU's h_{t-1} and the LSTM's c_{t-1}: the loop
     # stores those as states, so the stacked residuals name them instead (values and
