@@ -2,6 +2,8 @@
 
 import json
 
+import jax
+import jax.numpy as jnp
 import pytest
 
 import recurrent as rec
@@ -410,3 +412,26 @@ def test_the_newton_variant_times_sequential_against_newton_and_counts_iteration
     for name in ("newton_full", "newton_diagonal"):
         entry = implementations.VARIANTS[name]
         assert entry.applies("lstm", "cpu") and not entry.applies("mingru", "cpu")
+
+
+def test_an_ablation_times_the_swapped_step_against_the_library_and_restores_it(capsys):
+    from experiments.benchmark import ablation
+    from recurrent import fused
+
+    shared, rnn_vjp = fused._shared, rec.RNN.pointwise_vjp
+    row = ablation.measure("shared_residuals", "rnn", (2, 3, 3, 4), rounds=2, calls=1)
+    assert (row["cell"], row["shape"], row["layout"]) == ("rnn", [2, 3, 3, 4], "batch_major")
+    assert row["ablated_ms"] > 0 and row["library_ms"] > 0
+    assert row["ablated_over_library"] == row["ablated_ms"] / row["library_ms"]
+    assert fused._shared is shared and rec.RNN.pointwise_vjp is rnn_vjp  # Put back.
+    with ablation._rnn_through_jax_vjp():  # The swap is the default derivative's residuals.
+        _, pullback = rec.RNN(4).pointwise_vjp(rec.RNN(4).initial_carry((2,)),
+                                               jnp.ones((2, 4)), jnp.ones((2, 4)))
+        assert len(jax.tree_util.tree_leaves(pullback)) == 2  # h_t and 1 - h_t^2.
+    assert "| shared_residuals | rnn | 2, 3, 3, 4 | batch_major |" in "\n".join(
+        ablation.markdown([row]))
+    for argv, message in [(["nope"], "unknown ablation 'nope'"),
+                          (["rnn_vjp", "--cells=lstm"], "changes nothing for 'lstm'"),
+                          (["rnn_vjp", "--rounds=0"], "expected an integer >= 1")]:
+        with pytest.raises(ConfigError, match=message):
+            ablation.main(["ablation", *argv])
