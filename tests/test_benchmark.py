@@ -292,9 +292,10 @@ def _check_the_tuning_tool(workdir, results, monkeypatch):
     assert written.MEASURED[(rec.tuning.platform(), "GRU", 2, 5, 4)]["layout"] == chosen["layout"]
     assert written.MEASURED.keys() >= rec.tuning.table()[1].keys() - {  # Others' entries stay.
         k for k in rec.tuning.table()[1] if k[0] == rec.tuning.platform()}
+    recorded = json.loads((workdir / "benchmark.json").read_text())["provenance"]
     assert written.SOURCE[rec.tuning.platform()]["runs"] == [{
-        "command": "python launch.py (test)", "commit": results["provenance"]["commit"],
-        "date": results["provenance"]["date"]}]
+        "command": "python launch.py (test)", "commit": recorded["commit"],
+        "date": recorded["date"]}]
     monkeypatch.setattr(tuning_table, "MEASURED", written.MEASURED)
     assert rec.fused_layout(rec.GRU(4), batch=2, steps=5) == chosen["layout"]
     # Two runs pooled: each layout counts with its fastest row over both.

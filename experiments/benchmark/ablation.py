@@ -33,7 +33,7 @@ import recurrent as rec
 from experiments import cli, provenance
 from experiments.benchmark import parse_shape
 from experiments.errors import ConfigError
-from recurrent import base, fused
+from recurrent import fused  # Private parts by design: what an ablation swaps.
 
 SHAPES = ("8,64,64,64", "32,256,64,256", "128,256,64,256")
 
@@ -53,7 +53,7 @@ def _unshared():
 def _rnn_through_jax_vjp():
     """The RNN's gating derivative as every cell's default (`jax.vjp`)."""
     saved = rec.RNN.pointwise_vjp
-    rec.RNN.pointwise_vjp = base.Cell.pointwise_vjp
+    rec.RNN.pointwise_vjp = rec.Cell.pointwise_vjp
     try:
         yield
     finally:
